@@ -1,0 +1,141 @@
+# mcp-connectors: one non-recursive Makefile.
+#
+#   make                 build everything (VARIANT=debug; also asan, release)
+#   make check           install what the tests need, then run every test under ASan+UBSan
+#   make test            run every test with what is installed (no installs)
+#   make run             install, build, and serve the sample workspace (see README)
+#   make valgrind        stdio interop run under valgrind
+#   make install         PREFIX=/usr/local DESTDIR= : libmcp, headers, mcp.pc, servers
+#   make format-check    clang-format, no changes
+#   make tidy            clang-tidy over libmcp
+
+VARIANT ?= debug
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+B := build/$(VARIANT)
+
+PKGS := libcjson libmicrohttpd libcurl openssl
+# Evaluated when used, so `make check` can install the packages before the first compile.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wcast-qual -Wvla -Wnull-dereference -fno-common -Werror
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -pthread -fPIC \
+               -Ilibmcp/include -Ilibmcp/src
+ifeq ($(VARIANT),asan)
+  OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+         -fno-omit-frame-pointer
+  LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),release)
+  OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+  LDOPT :=
+else
+  OPT := -O1 -g
+  LDOPT :=
+endif
+ALL_CFLAGS = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(LDOPT) -pthread $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm
+
+# --- libmcp
+LIBMCP_SRC := $(wildcard libmcp/src/*.c)
+LIBMCP_OBJ := $(LIBMCP_SRC:%.c=$(B)/%.o)
+LIBMCP_A := $(B)/lib/libmcp.a
+LIBMCP_SO := $(B)/lib/libmcp.so.0
+LIBMCP_VERSION := 0.1.0
+
+# --- programs: each directory's .c files make one binary
+FIXTURE_SRC := $(wildcard tests/conformance/*.c)
+FIXTURE := $(B)/bin/mcp-conformance-fixture
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+PROTO_RUNNER := $(B)/tests/protocol-runner
+
+EXAMPLE := $(B)/bin/example-countdown
+
+PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE)
+
+.PHONY: all check test test-unit test-protocol test-interop valgrind install run \
+        format format-check tidy clean deps
+all: $(LIBMCP_A) $(LIBMCP_SO) $(B)/lib/mcp.pc $(PROGRAMS) $(UNIT_BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBMCP_A): $(LIBMCP_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  AR $@"; rm -f $@ && ar rcs $@ $^
+
+$(LIBMCP_SO): $(LIBMCP_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libmcp.so.0 $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(B)/lib/mcp.pc: libmcp/mcp.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(LIBMCP_VERSION)|' $< > $@
+
+$(FIXTURE): $(FIXTURE_SRC:%.c=$(B)/%.o) $(LIBMCP_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(EXAMPLE): $(B)/docs/examples/countdown.o $(LIBMCP_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(PROTO_RUNNER): $(B)/tests/protocol/runner.o $(LIBMCP_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBMCP_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+# --- tests
+deps:
+	scripts/deps.sh
+	scripts/npm-deps.sh
+
+check: deps
+	$(MAKE) VARIANT=asan test
+
+test: all
+	scripts/run-tests.sh $(B)
+
+test-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+valgrind:
+	$(MAKE) VARIANT=debug all
+	tests/interop/run.sh --valgrind build/debug
+
+run:
+	scripts/deps.sh
+	$(MAKE) VARIANT=release all
+	scripts/run.sh build/release
+
+# --- install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/mcp \
+	           $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(LIBMCP_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBMCP_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libmcp.so.0 $(DESTDIR)$(PREFIX)/lib/libmcp.so
+	install -m 644 libmcp/include/mcp/*.h $(DESTDIR)$(PREFIX)/include/mcp/
+	install -m 644 $(B)/lib/mcp.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+# --- code hygiene
+C_FILES = $(shell git ls-files '*.c' '*.h')
+format:
+	clang-format -i $(C_FILES)
+format-check:
+	clang-format --dry-run --Werror $(C_FILES)
+tidy:
+	clang-tidy $(LIBMCP_SRC) -- $(BASE_CFLAGS) $(PKG_CFLAGS)
+
+clean:
+	rm -rf build

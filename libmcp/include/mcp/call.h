@@ -1,0 +1,136 @@
+/* The call context handed to every tool, prompt, resource and completion handler.
+ *
+ * A handler builds its result through the call (content, messages, contents, structured
+ * content, an error), reports progress, checks for cancellation, logs, and asks the user for
+ * input. The same handler serves every protocol revision: libmcp shapes what it built for the
+ * revision in use.
+ *
+ * Asking works in both eras with one call. In a legacy session the ask is sent to the client
+ * as a request and the handler blocks until the answer arrives. In the stateless 2026-07-28
+ * revision the ask returns MCP_EINPUT at once; the handler returns that code, libmcp answers
+ * `input_required` with an integrity-protected requestState, and when the client retries with
+ * the answers the handler runs again from the top, and this time the same ask returns the
+ * answer. Handlers must therefore do their side effects after their asks.
+ *
+ * All functions are for the handler's own thread, except mcp_call_cancelled(). Every
+ * borrowed pointer a call returns stays valid until the handler returns. */
+#ifndef MCP_CALL_H
+#define MCP_CALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mcp/error.h"
+
+struct cJSON;
+struct mcp_call;
+
+enum mcp_log_level {
+    MCP_LOG_DEBUG,
+    MCP_LOG_INFO,
+    MCP_LOG_NOTICE,
+    MCP_LOG_WARNING,
+    MCP_LOG_ERROR,
+    MCP_LOG_CRITICAL,
+    MCP_LOG_ALERT,
+    MCP_LOG_EMERGENCY,
+};
+
+/* --- Content blocks: each returns a new cJSON object owned by the caller, NULL when out of
+ * memory. Strings and bytes are borrowed and copied. */
+struct cJSON *mcp_content_text(const char *text);
+struct cJSON *mcp_content_image(const void *data, size_t len, const char *mime_type);
+struct cJSON *mcp_content_audio(const void *data, size_t len, const char *mime_type);
+struct cJSON *mcp_content_resource_text(const char *uri, const char *mime_type, const char *text);
+struct cJSON *mcp_content_resource_blob(const char *uri, const char *mime_type, const void *data,
+                                        size_t len);
+struct cJSON *mcp_content_resource_link(const char *uri, const char *name, const char *mime_type);
+
+/* --- Results. */
+
+/* Appends a content block (taken, freed by libmcp even on error) to a tool result. */
+int mcp_call_add_content(struct mcp_call *call, struct cJSON *content);
+
+/* Appends a text block, printf-style. */
+int mcp_call_text(struct mcp_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sets structuredContent (taken). For tools with an outputSchema libmcp checks it against
+ * the schema and, if no content was added, adds its JSON text as the content as well. */
+int mcp_call_structured(struct mcp_call *call, struct cJSON *value);
+
+/* Marks the result as a tool error (isError) with a text telling the agent what went wrong
+ * and what to do next. Returns MCP_EINVAL so a handler may `return mcp_call_error(...)`. */
+int mcp_call_error(struct mcp_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends a prompt message with role "user" or "assistant" and a content block (taken). */
+int mcp_call_message(struct mcp_call *call, const char *role, struct cJSON *content);
+
+/* Appends resource contents for resources/read. `uri`, `mime_type` (may be NULL), `text` and
+ * `data` are borrowed. */
+int mcp_call_contents_text(struct mcp_call *call, const char *uri, const char *mime_type,
+                           const char *text);
+int mcp_call_contents_blob(struct mcp_call *call, const char *uri, const char *mime_type,
+                           const void *data, size_t len);
+
+/* Adds a completion candidate (borrowed, copied); at most 100 are sent, `hasMore` tells. */
+int mcp_call_completion(struct mcp_call *call, const char *value);
+
+/* --- While running. */
+
+/* Sends notifications/progress when the client asked for it (a no-op otherwise). `total`
+ * <= 0 means unknown; `message` may be NULL. Progress must increase; a non-increasing value
+ * is dropped. */
+int mcp_call_progress(struct mcp_call *call, double progress, double total, const char *message);
+
+/* True once the client cancelled the call or went away. Long work polls this and returns
+ * MCP_ECANCELED. Thread-safe. */
+bool mcp_call_cancelled(const struct mcp_call *call);
+
+/* Sends notifications/message when the client's level lets it through. */
+int mcp_call_log(struct mcp_call *call, enum mcp_log_level level, const char *logger,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* --- Asking the client (see the era note at the top). */
+
+/* Sends `method` ("elicitation/create", "sampling/createMessage", "roots/list") with
+ * `params` (taken) and stores the client's result (borrowed) in *result. Returns MCP_EINPUT
+ * (modern era, answer pending: return it), MCP_ENOTSUP (the client lacks the capability),
+ * MCP_EPEER (the client answered with an error), MCP_ECANCELED, MCP_ETIMEDOUT, MCP_ECLOSED. */
+int mcp_call_ask(struct mcp_call *call, const char *method, struct cJSON *params,
+                 const struct cJSON **result);
+
+/* Form elicitation: `message` and `schema_json` (requestedSchema as JSON text) borrowed.
+ * *result is the ElicitResult: `action` is "accept", "decline" or "cancel"; `content` holds
+ * the values when accepted. */
+int mcp_call_elicit(struct mcp_call *call, const char *message, const char *schema_json,
+                    const struct cJSON **result);
+
+/* Sampling with one user text message; *result is the CreateMessageResult. */
+int mcp_call_sample(struct mcp_call *call, const char *prompt, int max_tokens,
+                    const struct cJSON **result);
+
+/* Asks the person to approve an action described by `message`: returns 0 when approved,
+ * MCP_EACCES when declined or cancelled, MCP_ENOTSUP when the client cannot ask, or what
+ * mcp_call_ask() returns. */
+int mcp_call_confirm(struct mcp_call *call, const char *message);
+
+/* --- About the request. */
+
+/* The protocol revision in use ("2025-11-25", "2026-07-28", ...). */
+const char *mcp_call_protocol_version(const struct mcp_call *call);
+
+/* True when the client declared capability `name` ("elicitation", "sampling", "roots"). */
+bool mcp_call_client_can(const struct mcp_call *call, const char *name);
+
+/* The tool, prompt or resource name being served (borrowed). */
+const char *mcp_call_name(const struct mcp_call *call);
+
+/* The authenticated principal, or NULL when the transport did not authenticate one. */
+const char *mcp_call_principal(const struct mcp_call *call);
+
+/* The request's _meta object (borrowed), or NULL. */
+const struct cJSON *mcp_call_meta(const struct mcp_call *call);
+
+#endif

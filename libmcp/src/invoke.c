@@ -1,0 +1,463 @@
+/* The methods that run a handler: tools/call, prompts/get, resources/read and
+ * completion/complete, with argument validation before the handler and, in the stateless
+ * revision, the multi-round-trip (input_required) protocol around it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc_int.h"
+#include "json_int.h"
+#include "request_int.h"
+#include "schema_int.h"
+#include "state_int.h"
+
+#include "banned.h"
+
+#define RESOURCE_TTL_MS 0L /* resources may change at any time: no caching by default */
+#define MAX_COMPLETIONS 100
+
+/* --- The multi-round-trip protocol (2026-07-28). */
+
+/* Restores the answers of earlier rounds from requestState, adding this retry's responses
+ * to the questions the state says were asked; anything else the client sent is ignored. */
+static int restore_answers(struct mcp__request *req, const char *binding)
+{
+    const cJSON *state = mcp__json_get(req->params, "requestState");
+    if (!state)
+        return 0;
+    if (!cJSON_IsString(state))
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: \"requestState\" must be a string");
+    cJSON *answers = NULL, *pending = NULL;
+    int rc = mcp__state_open(req->srv, state->valuestring, binding, mcp_call_principal(&req->call),
+                             &answers, &pending);
+    if (rc == MCP_ENOMEM)
+        return rc;
+    if (rc)
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: requestState is invalid, expired, or belongs to "
+                                 "another request; retry the original request without it");
+    const cJSON *responses = mcp__json_obj(req->params, "inputResponses");
+    const cJSON *key;
+    cJSON_ArrayForEach (key, pending) {
+        const cJSON *answer =
+            cJSON_IsString(key) ? mcp__json_get(responses, key->valuestring) : NULL;
+        if (answer && !mcp__json_get(answers, key->valuestring) &&
+            !mcp__json_add_copy(answers, key->valuestring, answer))
+            rc = MCP_ENOMEM;
+    }
+    cJSON_Delete(pending);
+    if (rc) {
+        cJSON_Delete(answers);
+        return rc;
+    }
+    req->call.answers = answers;
+    return 0;
+}
+
+/* Turns the asks a handler made into an input_required result. */
+static int input_required(struct mcp__request *req, const char *binding)
+{
+    struct mcp_call *call = &req->call;
+    cJSON *pending = cJSON_CreateArray();
+    cJSON *answers = call->answers ? call->answers : cJSON_CreateObject();
+    call->answers = answers;
+    const cJSON *q;
+    bool ok = pending && answers;
+    cJSON_ArrayForEach (q, call->input_requests) {
+        if (ok)
+            ok = mcp__json_add_take(pending, NULL, cJSON_CreateString(q->string));
+    }
+    char *state = NULL;
+    int rc =
+        ok ? mcp__state_seal(req->srv, binding, mcp_call_principal(call), answers, pending, &state)
+           : MCP_ENOMEM;
+    cJSON_Delete(pending);
+    if (rc)
+        return rc;
+    cJSON *r = cJSON_CreateObject();
+    if (!r || !cJSON_AddStringToObject(r, "resultType", "input_required") ||
+        !mcp__json_add_take(r, "inputRequests", call->input_requests) ||
+        !cJSON_AddStringToObject(r, "requestState", state)) {
+        if (!r)
+            cJSON_Delete(call->input_requests);
+        call->input_requests = NULL;
+        cJSON_Delete(r);
+        mcp__free(state);
+        return MCP_ENOMEM;
+    }
+    call->input_requests = NULL; /* now owned by r */
+    mcp__free(state);
+    req->result = r;
+    return 0;
+}
+
+/* The part shared by every handler-running method: state in, handler, input_required out.
+ * Returns the handler's code, or 1 when the request is already answered. */
+typedef int (*invoke_fn)(struct mcp__request *req, const struct mcp__entry *e, const cJSON *args,
+                         const char *target);
+
+static int run(struct mcp__request *req, enum mcp__call_kind kind, const struct mcp__entry *e,
+               const cJSON *args, const char *target, invoke_fn invoke)
+{
+    char binding[65] = "";
+    req->call.kind = kind;
+    req->call.name = e ? e->name : target;
+    if (req->modern) {
+        int rc = mcp__state_binding(req->method, target, args, binding);
+        if (!rc)
+            rc = restore_answers(req, binding);
+        if (rc || req->error_code)
+            return rc ? rc : 1;
+    }
+    int rc = invoke(req, e, args, target);
+    if (req->modern && req->call.input_requests) {
+        int irc = input_required(req, binding);
+        return irc ? irc : 1;
+    }
+    return rc;
+}
+
+/* --- Content for older revisions. */
+
+/* Replaces content blocks an older revision cannot carry by text that says what they were. */
+static int downgrade(cJSON *items, const struct mcp__rev *rev)
+{
+    cJSON *b;
+    cJSON_ArrayForEach (b, items) {
+        const char *type = mcp__json_str(b, "type");
+        const char *replacement = NULL;
+        char text[512];
+        if (!type)
+            continue;
+        if (strcmp(type, "audio") == 0 && !mcp__rev_has(rev, MCP__F_TOOL_ANNOTATIONS)) {
+            snprintf(text, sizeof text, "[audio content (%s) not representable in revision %s]",
+                     mcp__json_str(b, "mimeType") ? mcp__json_str(b, "mimeType") : "audio",
+                     rev->version);
+            replacement = text;
+        } else if (strcmp(type, "resource_link") == 0 && !mcp__rev_has(rev, MCP__F_STRUCTURED)) {
+            snprintf(text, sizeof text, "Resource: %s", mcp__json_str(b, "uri"));
+            replacement = text;
+        }
+        if (replacement) {
+            cJSON *t = mcp_content_text(replacement);
+            if (!t || !cJSON_ReplaceItemViaPointer(items, b, t)) {
+                cJSON_Delete(t);
+                return MCP_ENOMEM;
+            }
+            b = t;
+        }
+    }
+    return 0;
+}
+
+/* --- tools/call. */
+
+static int invoke_tool(struct mcp__request *req, const struct mcp__entry *e, const cJSON *args,
+                       const char *target)
+{
+    (void)target;
+    return e->fn.tool(&req->call, args, e->ud);
+}
+
+/* Checks structuredContent against the tool's outputSchema: a mismatch is a bug in the
+ * server, reported to the agent rather than passed on as if it were valid. */
+static void check_structured(struct mcp_call *call, const struct mcp__entry *e)
+{
+    char msg[512];
+    if (!call->structured || !e->output_schema)
+        return;
+    if (mcp__schema_validate(e->output_schema, call->structured, msg, sizeof msg)) {
+        cJSON_Delete(call->structured);
+        call->structured = NULL;
+        cJSON_Delete(call->items);
+        call->items = cJSON_CreateArray();
+        mcp_call_error(
+            call, "Internal error: the tool's result does not match its outputSchema: %s", msg);
+    }
+}
+
+static int tool_result(struct mcp__request *req, const struct mcp__entry *e, int rc)
+{
+    struct mcp_call *call = &req->call;
+    if (rc == MCP_ECANCELED || mcp_call_cancelled(call)) {
+        req->silent = true;
+        return 0;
+    }
+    if (rc && !call->is_error) {
+        const char *why = rc == MCP_ENOTSUP
+                              ? "this tool needs to ask the user, and the client does not "
+                                "support the request it needs (elicitation or sampling)"
+                              : mcp_strerror(rc);
+        mcp_call_error(call, "%s failed: %s", e->name, why);
+    }
+    check_structured(call, e);
+    bool structured = call->structured && mcp__rev_has(req->rev, MCP__F_STRUCTURED);
+    if (call->structured && !cJSON_GetArraySize(call->items)) {
+        /* Clients that do not read structuredContent still get the data as text. */
+        char *text = mcp__json_print(call->structured);
+        int arc = text ? mcp_call_add_content(call, mcp_content_text(text)) : MCP_ENOMEM;
+        mcp__free(text);
+        if (arc)
+            return arc;
+    }
+    if (downgrade(call->items, req->rev))
+        return MCP_ENOMEM;
+    cJSON *r = cJSON_CreateObject();
+    if (!r || !cJSON_AddItemToObject(r, "content", call->items)) {
+        cJSON_Delete(r);
+        return MCP_ENOMEM;
+    }
+    call->items = NULL;
+    if (structured) {
+        if (!cJSON_AddItemToObject(r, "structuredContent", call->structured)) {
+            cJSON_Delete(r);
+            return MCP_ENOMEM;
+        }
+        call->structured = NULL;
+    }
+    if (call->is_error && !cJSON_AddTrueToObject(r, "isError")) {
+        cJSON_Delete(r);
+        return MCP_ENOMEM;
+    }
+    req->result = r;
+    return 0;
+}
+
+int mcp__method_tools_call(struct mcp__request *req)
+{
+    const char *name = mcp__json_str(req->params, "name");
+    const cJSON *args = mcp__json_get(req->params, "arguments");
+    if (!name)
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: \"name\" must be a string");
+    if (args && !cJSON_IsObject(args))
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: \"arguments\" must be an object");
+    const struct mcp__entry *e = mcp__table_find(&req->srv->tools, name);
+    if (!e)
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS, "Unknown tool: %s", name);
+    cJSON *empty = NULL;
+    if (!args && !(args = empty = cJSON_CreateObject()))
+        return MCP_ENOMEM;
+
+    char msg[512];
+    int rc = mcp__schema_validate(e->input_schema, args, msg, sizeof msg);
+    if (rc == MCP_EINVAL) {
+        mcp_call_error(&req->call, "Invalid arguments for %s: %s", name, msg);
+        rc = tool_result(req, e, 0);
+    } else if (!rc) {
+        rc = run(req, MCP__CALL_TOOL, e, args, name, invoke_tool);
+        rc = rc == 1 ? 0 : tool_result(req, e, rc);
+    }
+    cJSON_Delete(empty);
+    return rc;
+}
+
+/* --- prompts/get. */
+
+static int invoke_prompt(struct mcp__request *req, const struct mcp__entry *e, const cJSON *args,
+                         const char *target)
+{
+    (void)target;
+    return e->fn.prompt(&req->call, args, e->ud);
+}
+
+int mcp__method_prompts_get(struct mcp__request *req)
+{
+    const char *name = mcp__json_str(req->params, "name");
+    const cJSON *args = mcp__json_get(req->params, "arguments");
+    if (!name)
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: \"name\" must be a string");
+    const struct mcp__entry *e = mcp__table_find(&req->srv->prompts, name);
+    if (!e)
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS, "Unknown prompt: %s", name);
+    if (args && !cJSON_IsObject(args))
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: \"arguments\" must be an object");
+    const cJSON *a;
+    cJSON_ArrayForEach (a, mcp__json_arr(e->def, "arguments")) {
+        const char *an = mcp__json_str(a, "name");
+        const cJSON *v = an ? mcp__json_get(args, an) : NULL;
+        if (an && mcp__json_bool(a, "required", false) && !cJSON_IsString(v))
+            return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                     "Invalid params: missing required argument '%s'", an);
+    }
+    cJSON *empty = NULL;
+    if (!args && !(args = empty = cJSON_CreateObject()))
+        return MCP_ENOMEM;
+    int rc = run(req, MCP__CALL_PROMPT, e, args, name, invoke_prompt);
+    if (rc == 0) {
+        cJSON *r = cJSON_CreateObject();
+        const char *desc = mcp__json_str(e->def, "description");
+        if (r && downgrade(req->call.items, req->rev) == 0 &&
+            (!desc || cJSON_AddStringToObject(r, "description", desc)) &&
+            cJSON_AddItemToObject(r, "messages", req->call.items)) {
+            req->call.items = NULL;
+            req->result = r;
+        } else {
+            cJSON_Delete(r);
+            rc = MCP_ENOMEM;
+        }
+    } else if (rc != 1 && !req->error_code) {
+        mcp__request_fail(req, MCP__RPC_INTERNAL_ERROR, "Prompt %s failed: %s", name,
+                          mcp_strerror(rc));
+    }
+    cJSON_Delete(empty);
+    return rc == 1 ? 0 : rc;
+}
+
+/* --- resources/read. */
+
+/* Matches `uri` against a template of literal text and {name} or {+name} variables: {name}
+ * takes one path segment, {+name} anything. Fills `vars`. */
+static bool match_template(const char *tpl, const char *uri, cJSON *vars)
+{
+    while (*tpl) {
+        if (*tpl != '{') {
+            if (*tpl++ != *uri++)
+                return false;
+            continue;
+        }
+        const char *close = strchr(tpl, '}');
+        if (!close)
+            return false;
+        bool reserved = tpl[1] == '+';
+        const char *name = tpl + 1 + reserved;
+        size_t name_len = (size_t)(close - name);
+        tpl = close + 1;
+        /* The variable ends where the next literal character of the template appears. */
+        const char *end = uri;
+        while (*end && (*tpl ? *end != *tpl : true) && (reserved || *end != '/'))
+            end++;
+        if (end == uri)
+            return false;
+        char key[64];
+        char *value = mcp__strndup(uri, (size_t)(end - uri));
+        if (name_len >= sizeof key || !value) {
+            mcp__free(value);
+            return false;
+        }
+        memcpy(key, name, name_len);
+        key[name_len] = '\0';
+        bool ok = mcp__json_add_take(vars, key, cJSON_CreateString(value));
+        mcp__free(value);
+        if (!ok)
+            return false;
+        uri = end;
+    }
+    return *uri == '\0';
+}
+
+static int invoke_resource(struct mcp__request *req, const struct mcp__entry *e, const cJSON *vars,
+                           const char *uri)
+{
+    return e->fn.resource(&req->call, uri, vars, e->ud);
+}
+
+static int resource_not_found(struct mcp__request *req, const char *uri)
+{
+    /* 2026-07-28 moved "not found" to Invalid Params; older revisions use -32002. */
+    mcp__request_fail(req, req->modern ? MCP__RPC_INVALID_PARAMS : MCP__RPC_RESOURCE_NOT_FOUND,
+                      "Resource not found: %s", uri);
+    req->error_data = cJSON_CreateObject();
+    if (req->error_data)
+        cJSON_AddStringToObject(req->error_data, "uri", uri);
+    return 0;
+}
+
+int mcp__method_resources_read(struct mcp__request *req)
+{
+    const char *uri = mcp__json_str(req->params, "uri");
+    if (!uri)
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: \"uri\" must be a string");
+    cJSON *vars = cJSON_CreateObject();
+    if (!vars)
+        return MCP_ENOMEM;
+    const struct mcp__table *t = &req->srv->templates;
+    const struct mcp__entry *e = mcp__table_find(&req->srv->resources, uri);
+    for (size_t i = 0; !e && i < t->len; i++) {
+        if (atomic_load(&t->items[i].enabled) && match_template(t->items[i].name, uri, vars))
+            e = &t->items[i];
+        else {
+            cJSON_Delete(vars);
+            if (!(vars = cJSON_CreateObject()))
+                return MCP_ENOMEM;
+        }
+    }
+    int rc = 0;
+    if (!e) {
+        rc = resource_not_found(req, uri);
+    } else {
+        rc = run(req, MCP__CALL_RESOURCE, e, vars, uri, invoke_resource);
+        if (rc == MCP_ENOENT) {
+            rc = resource_not_found(req, uri);
+        } else if (rc == 0) {
+            cJSON *r = cJSON_CreateObject();
+            if (r && cJSON_AddItemToObject(r, "contents", req->call.items)) {
+                req->call.items = NULL;
+                req->result = r;
+                rc = mcp__request_cacheable(req, r, RESOURCE_TTL_MS);
+            } else {
+                cJSON_Delete(r);
+                rc = MCP_ENOMEM;
+            }
+        } else if (rc != 1 && !req->error_code) {
+            mcp__request_fail(req, MCP__RPC_INTERNAL_ERROR, "Reading %s failed: %s", uri,
+                              mcp_strerror(rc));
+        }
+    }
+    cJSON_Delete(vars);
+    return rc == 1 ? 0 : rc;
+}
+
+/* --- completion/complete. */
+
+int mcp__method_complete(struct mcp__request *req)
+{
+    const cJSON *ref = mcp__json_obj(req->params, "ref");
+    const cJSON *argument = mcp__json_obj(req->params, "argument");
+    const char *type = mcp__json_str(ref, "type");
+    const char *arg_name = mcp__json_str(argument, "name");
+    const char *value = mcp__json_str(argument, "value");
+    if (!req->srv->complete)
+        return mcp__request_fail(req, MCP__RPC_METHOD_NOT_FOUND,
+                                 "Method not found: this server offers no completions");
+    if (!type || !arg_name || !value)
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: completion needs ref.type, argument.name and "
+                                 "argument.value");
+    if (strcmp(type, "ref/prompt") == 0) {
+        const char *name = mcp__json_str(ref, "name");
+        if (!name || !mcp__table_find(&req->srv->prompts, name))
+            return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS, "Unknown prompt: %s",
+                                     name ? name : "(none)");
+    } else if (strcmp(type, "ref/resource") != 0) {
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Invalid params: ref.type must be ref/prompt or ref/resource");
+    }
+    req->call.kind = MCP__CALL_COMPLETE;
+    int rc = req->srv->complete(&req->call, ref, arg_name, value,
+                                mcp__json_obj(req->params, "context"), req->srv->complete_ud);
+    if (rc)
+        return mcp__request_fail(req, MCP__RPC_INTERNAL_ERROR, "Completion failed: %s",
+                                 mcp_strerror(rc));
+    int total = cJSON_GetArraySize(req->call.items);
+    while (cJSON_GetArraySize(req->call.items) > MAX_COMPLETIONS)
+        cJSON_DeleteItemFromArray(req->call.items, MAX_COMPLETIONS);
+    cJSON *r = cJSON_CreateObject();
+    cJSON *c = r ? cJSON_AddObjectToObject(r, "completion") : NULL;
+    if (!c || !cJSON_AddItemToObject(c, "values", req->call.items)) {
+        cJSON_Delete(r);
+        return MCP_ENOMEM;
+    }
+    req->call.items = NULL;
+    if (!cJSON_AddNumberToObject(c, "total", total) ||
+        !cJSON_AddBoolToObject(c, "hasMore", total > MAX_COMPLETIONS)) {
+        cJSON_Delete(r);
+        return MCP_ENOMEM;
+    }
+    req->result = r;
+    return 0;
+}

@@ -1,0 +1,166 @@
+/* Unit tests of libmcp's small modules: buf, base64, json helpers, revisions, requestState. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_int.h"
+#include "base64_int.h"
+#include "buf_int.h"
+#include "json_int.h"
+#include "mcp/mcp.h"
+#include "rev_int.h"
+#include "server_int.h"
+#include "state_int.h"
+#include "test.h"
+
+static void test_buf(void)
+{
+    struct mcp__buf b;
+    mcp__buf_init(&b, 8);
+    CHECK_STR(mcp__buf_str(&b), "");
+    CHECK_INT(mcp__buf_adds(&b, "abc"), 0);
+    CHECK_INT(mcp__buf_addf(&b, "%d", 12345), 0);
+    CHECK_STR(mcp__buf_str(&b), "abc12345");
+    /* Over the cap: refused, and the buffer is as it was. */
+    CHECK_INT(mcp__buf_adds(&b, "x"), MCP_E2BIG);
+    CHECK_INT(mcp__buf_addf(&b, "%s", "yz"), MCP_E2BIG);
+    CHECK_STR(mcp__buf_str(&b), "abc12345");
+    mcp__buf_reset(&b);
+    CHECK_INT(b.len, 0);
+    char *taken = mcp__buf_take(&b);
+    CHECK_STR(taken, "");
+    mcp__free(taken);
+    mcp__buf_release(&b);
+}
+
+static void test_base64(void)
+{
+    const char *cases[][3] = {
+        {"", "", ""},
+        {"f", "Zg==", "Zg"},
+        {"fo", "Zm8=", "Zm8"},
+        {"foo", "Zm9v", "Zm9v"},
+        {"\xfb\xff", "+/8=", "-_8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t len = strlen(cases[i][0]);
+        char *std = mcp__base64_encode(cases[i][0], len, false);
+        char *url = mcp__base64_encode(cases[i][0], len, true);
+        CHECK_STR(std, cases[i][1]);
+        CHECK_STR(url, cases[i][2]);
+        size_t n = 99;
+        unsigned char *back = mcp__base64_decode(url, strlen(url), &n);
+        CHECK(back && n == len && memcmp(back, cases[i][0], len) == 0);
+        mcp__free(back);
+        back = mcp__base64_decode(std, strlen(std), &n);
+        CHECK(back && n == len && memcmp(back, cases[i][0], len) == 0);
+        mcp__free(back);
+        mcp__free(std);
+        mcp__free(url);
+    }
+    size_t n;
+    CHECK(mcp__base64_decode("a*b=", 4, &n) == NULL);
+    CHECK(mcp__base64_decode("abcde", 5, &n) == NULL);
+}
+
+static void test_json(void)
+{
+    CHECK(mcp__utf8_valid("plain", 5));
+    CHECK(mcp__utf8_valid("\xc3\xa9\xe4\xb8\x96\xf0\x9f\x98\x80", 9));
+    CHECK(!mcp__utf8_valid("\xc0\xaf", 2));         /* overlong */
+    CHECK(!mcp__utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    CHECK(!mcp__utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+    CHECK(!mcp__utf8_valid("\xe4\xb8", 2));         /* truncated */
+
+    CHECK(mcp__json_parse("{\"a\":1} ", 8) != NULL);
+    cJSON *v = mcp__json_parse("{\"a\":1} x", 9);
+    CHECK(v == NULL);
+    cJSON_Delete(v);
+
+    cJSON *a = mcp__json_parse_str("{\"b\":[1,{\"y\":2,\"x\":1}],\"a\":\"s\"}");
+    cJSON *b = mcp__json_parse_str("{\"a\":\"s\",\"b\":[1,{\"x\":1,\"y\":2}]}");
+    struct mcp__buf ca, cb;
+    mcp__buf_init(&ca, 1024);
+    mcp__buf_init(&cb, 1024);
+    CHECK_INT(mcp__json_print_canonical(a, &ca), 0);
+    CHECK_INT(mcp__json_print_canonical(b, &cb), 0);
+    CHECK_STR(mcp__buf_str(&ca), "{\"a\":\"s\",\"b\":[1,{\"x\":1,\"y\":2}]}");
+    CHECK_STR(mcp__buf_str(&ca), mcp__buf_str(&cb));
+    CHECK(mcp__json_equal(a, b));
+    CHECK_STR(mcp__json_str(a, "a"), "s");
+    CHECK(mcp__json_str(a, "A") == NULL); /* case-sensitive */
+    CHECK(mcp__json_obj(a, "b") == NULL);
+    CHECK(mcp__json_arr(a, "b") != NULL);
+    mcp__buf_release(&ca);
+    mcp__buf_release(&cb);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+}
+
+static void test_revisions(void)
+{
+    CHECK(mcp__rev_find("2025-03-26") && mcp__rev_has(mcp__rev_find("2025-03-26"), MCP__F_BATCH));
+    CHECK(!mcp__rev_has(mcp__rev_find("2025-06-18"), MCP__F_BATCH));
+    CHECK(mcp__rev_has(mcp__rev_find("2026-07-28"), MCP__F_MODERN));
+    CHECK(!mcp__rev_has(mcp__rev_latest_legacy(), MCP__F_MODERN));
+    CHECK(mcp__rev_find("2025-13-01") == NULL);
+    CHECK(mcp__rev_find(NULL) == NULL);
+    CHECK_STR(mcp_strerror(MCP_E2BIG), "size limit exceeded");
+    CHECK_STR(mcp_strerror(12345), "unknown error");
+}
+
+static void test_state(void)
+{
+    struct mcp_server *srv = mcp_server_new("t", "1");
+    char bind1[65], bind2[65];
+    cJSON *args = mcp__json_parse_str("{\"x\":1,\"y\":\"z\"}");
+    cJSON *args2 = mcp__json_parse_str("{\"y\":\"z\",\"x\":1}");
+    CHECK_INT(mcp__state_binding("tools/call", "t", args, bind1), 0);
+    CHECK_INT(mcp__state_binding("tools/call", "t", args2, bind2), 0);
+    CHECK_STR(bind1, bind2); /* key order does not change the binding */
+    CHECK_INT(mcp__state_binding("tools/call", "u", args, bind2), 0);
+    CHECK(strcmp(bind1, bind2) != 0);
+
+    cJSON *answers = mcp__json_parse_str("{\"q1\":{\"action\":\"accept\"}}");
+    cJSON *pending = mcp__json_parse_str("[\"q2\"]");
+    char *state = NULL;
+    CHECK_INT(mcp__state_seal(srv, bind1, "alice", answers, pending, &state), 0);
+    cJSON *a = NULL, *p = NULL;
+    CHECK_INT(mcp__state_open(srv, state, bind1, "alice", &a, &p), 0);
+    CHECK(mcp__json_equal(a, answers) && mcp__json_equal(p, pending));
+    cJSON_Delete(a);
+    cJSON_Delete(p);
+    a = p = NULL;
+    CHECK_INT(mcp__state_open(srv, state, bind2, "alice", &a, &p), MCP_ESTATE);
+    CHECK_INT(mcp__state_open(srv, state, bind1, "mallory", &a, &p), MCP_ESTATE);
+    /* Any flipped character breaks the seal. */
+    for (size_t i = 0, n = state ? strlen(state) : 0; i < n; i += 7) {
+        char saved = state[i];
+        state[i] = saved == 'A' ? 'B' : 'A';
+        CHECK_INT(mcp__state_open(srv, state, bind1, "alice", &a, &p), MCP_ESTATE);
+        state[i] = saved;
+    }
+    CHECK(a == NULL && p == NULL);
+    CHECK_INT(mcp__state_open(srv, "no-dot", bind1, "alice", &a, &p), MCP_ESTATE);
+    /* Another server key does not accept it. */
+    struct mcp_server *other = mcp_server_new("t", "1");
+    CHECK_INT(mcp__state_open(other, state, bind1, "alice", &a, &p), MCP_ESTATE);
+    mcp_server_free(other);
+
+    mcp__free(state);
+    cJSON_Delete(answers);
+    cJSON_Delete(pending);
+    cJSON_Delete(args);
+    cJSON_Delete(args2);
+    mcp_server_free(srv);
+}
+
+int main(void)
+{
+    mcp__alloc_init();
+    test_buf();
+    test_base64();
+    test_json();
+    test_revisions();
+    test_state();
+    return test_report();
+}
