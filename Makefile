@@ -57,7 +57,7 @@ EXAMPLE := $(B)/bin/example-countdown
 
 PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE)
 
-.PHONY: all check test test-unit test-protocol test-interop valgrind install run \
+.PHONY: all check test test-unit test-protocol test-interop valgrind install run fuzz \
         format format-check tidy clean deps
 all: $(LIBMCP_A) $(LIBMCP_SO) $(B)/lib/mcp.pc $(PROGRAMS) $(UNIT_BIN)
 
@@ -117,6 +117,16 @@ run:
 	scripts/deps.sh
 	$(MAKE) VARIANT=release all
 	scripts/run.sh build/release
+
+# --- fuzzing (clang's libFuzzer): make fuzz FUZZ_SECONDS=60
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+	    -fsanitize=fuzzer,address,undefined -Ilibmcp/include -Ilibmcp/src $(PKG_CFLAGS) \
+	    tests/fuzz/fuzz_message.c $(LIBMCP_SRC) -o build/fuzz/fuzz_message $(LIBS) -pthread
+	build/fuzz/fuzz_message -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    build/fuzz/corpus tests/fuzz/corpus
 
 # --- install
 install: all
