@@ -211,22 +211,7 @@ int mcp_call_completion(struct mcp_call *call, const char *value)
 
 int mcp__call_notify(struct mcp_call *call, const char *method, cJSON *params)
 {
-    cJSON *msg = cJSON_CreateObject();
-    if (!msg || !cJSON_AddStringToObject(msg, "jsonrpc", "2.0") ||
-        !cJSON_AddStringToObject(msg, "method", method) ||
-        !mcp__json_add_take(msg, "params", params)) {
-        if (!msg)
-            cJSON_Delete(params);
-        cJSON_Delete(msg);
-        return MCP_ENOMEM;
-    }
-    char *text = mcp__json_print(msg);
-    cJSON_Delete(msg);
-    if (!text)
-        return MCP_ENOMEM;
-    int rc = call->sink->send(call->sink, text, strlen(text), false);
-    mcp__free(text);
-    return rc;
+    return mcp__sink_send_json(call->sink, mcp__engine_message(NULL, method, params), false);
 }
 
 int mcp_call_progress(struct mcp_call *call, double progress, double total, const char *message)
@@ -329,20 +314,15 @@ static int ask_blocking(struct mcp_call *call, const char *method, cJSON *params
 {
     struct mcp__peer *peer = call->peer;
     struct mcp__ask ask = {0};
-    cJSON *msg = cJSON_CreateObject();
     int rc = MCP_ENOMEM;
 
     pthread_mutex_lock(&peer->lock);
     ask.id = ++peer->next_ask_id;
     pthread_mutex_unlock(&peer->lock);
-    if (!msg || !cJSON_AddStringToObject(msg, "jsonrpc", "2.0") ||
-        !cJSON_AddNumberToObject(msg, "id", (double)ask.id) ||
-        !cJSON_AddStringToObject(msg, "method", method) ||
-        !mcp__json_add_take(msg, "params", params)) {
-        if (!msg)
-            cJSON_Delete(params);
+    cJSON id = {.type = cJSON_Number, .valueint = (int)ask.id, .valuedouble = (double)ask.id};
+    cJSON *msg = mcp__engine_message(&id, method, params);
+    if (!msg)
         goto free_msg;
-    }
     char *text = mcp__json_print(msg);
     if (!text)
         goto free_msg;
@@ -412,10 +392,12 @@ static int ask_stateless(struct mcp_call *call, const char *key, const char *met
         return 0;
     }
     cJSON *req = cJSON_CreateObject();
-    if (!req || !cJSON_AddStringToObject(req, "method", method) ||
-        !mcp__json_add_take(req, "params", params)) {
-        if (!req)
-            cJSON_Delete(params);
+    if (!req) {
+        cJSON_Delete(params);
+        return MCP_ENOMEM;
+    }
+    if (!mcp__json_add_take(req, "params", params) ||
+        !cJSON_AddStringToObject(req, "method", method)) {
         cJSON_Delete(req);
         return MCP_ENOMEM;
     }

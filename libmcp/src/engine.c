@@ -55,6 +55,34 @@ done:
     return text;
 }
 
+cJSON *mcp__engine_message(const cJSON *id, const char *method, cJSON *params)
+{
+    cJSON *msg = cJSON_CreateObject();
+    if (!msg || (params && !cJSON_AddItemToObject(msg, "params", params))) {
+        cJSON_Delete(params);
+        cJSON_Delete(msg);
+        return NULL;
+    }
+    if (!cJSON_AddStringToObject(msg, "jsonrpc", "2.0") ||
+        (id && !mcp__json_add_copy(msg, "id", id)) ||
+        !cJSON_AddStringToObject(msg, "method", method)) {
+        cJSON_Delete(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+int mcp__sink_send_json(struct mcp__sink *sink, cJSON *msg, bool final)
+{
+    char *text = msg ? mcp__json_print(msg) : NULL;
+    cJSON_Delete(msg);
+    if (!text)
+        return MCP_ENOMEM;
+    int rc = sink->send(sink, text, strlen(text), final);
+    mcp__free(text);
+    return rc;
+}
+
 int mcp__request_fail(struct mcp__request *req, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -536,6 +564,7 @@ static void serve(struct mcp__request *req, const struct mcp__origin *origin,
         return;
     }
     if (mcp__call_init(&req->call, MCP__CALL_OTHER, req->peer, sink, origin, req->rev, req->msg)) {
+        mcp__call_release(&req->call);
         mcp__request_fail(req, MCP__RPC_INTERNAL_ERROR, "Internal error: out of memory");
         return;
     }

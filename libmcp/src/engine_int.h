@@ -124,6 +124,13 @@ void mcp__engine_request(struct mcp__peer *peer, cJSON *msg, struct mcp__sink *s
 void mcp__engine_batch(struct mcp__peer *peer, cJSON *batch, struct mcp__sink *sink,
                        const struct mcp__origin *origin);
 
+/* Builds a request (id not NULL) or notification message with `params` (taken, freed on
+ * failure, may be NULL). NULL on ENOMEM. */
+cJSON *mcp__engine_message(const cJSON *id, const char *method, cJSON *params);
+
+/* Prints `msg` (taken; NULL means ENOMEM) and sends it through `sink`. */
+int mcp__sink_send_json(struct mcp__sink *sink, cJSON *msg, bool final);
+
 /* Builds a JSON-RPC error response (owned string) for `id` (borrowed; NULL → null). */
 char *mcp__engine_error(const cJSON *id, int code, const char *message, const cJSON *data);
 

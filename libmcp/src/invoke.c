@@ -75,18 +75,16 @@ static int input_required(struct mcp__request *req, const char *binding)
     if (rc)
         return rc;
     cJSON *r = cJSON_CreateObject();
-    if (!r || !cJSON_AddStringToObject(r, "resultType", "input_required") ||
-        !mcp__json_add_take(r, "inputRequests", call->input_requests) ||
-        !cJSON_AddStringToObject(r, "requestState", state)) {
-        if (!r)
-            cJSON_Delete(call->input_requests);
-        call->input_requests = NULL;
+    ok = r && cJSON_AddItemToObject(r, "inputRequests", call->input_requests);
+    if (ok)
+        call->input_requests = NULL; /* now owned by r */
+    ok = ok && cJSON_AddStringToObject(r, "resultType", "input_required") &&
+         cJSON_AddStringToObject(r, "requestState", state);
+    mcp__free(state);
+    if (!ok) {
         cJSON_Delete(r);
-        mcp__free(state);
         return MCP_ENOMEM;
     }
-    call->input_requests = NULL; /* now owned by r */
-    mcp__free(state);
     req->result = r;
     return 0;
 }

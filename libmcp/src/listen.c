@@ -23,22 +23,12 @@ struct mcp__listener {
 /* Sends a notification tagged with the subscription id. */
 static int send_tagged(struct mcp__listener *l, const char *method, cJSON *params)
 {
-    cJSON *msg = cJSON_CreateObject();
     cJSON *meta = params ? mcp__json_add_obj(params, "_meta") : NULL;
-    int rc = MCP_ENOMEM;
-    if (msg && meta && mcp__json_add_copy(meta, META_SUBSCRIPTION, l->id) &&
-        cJSON_AddStringToObject(msg, "jsonrpc", "2.0") &&
-        cJSON_AddStringToObject(msg, "method", method) &&
-        cJSON_AddItemToObject(msg, "params", params)) {
-        params = NULL;
-        char *text = mcp__json_print(msg);
-        if (text)
-            rc = l->sink->send(l->sink, text, strlen(text), false);
-        mcp__free(text);
+    if (!meta || !mcp__json_add_copy(meta, META_SUBSCRIPTION, l->id)) {
+        cJSON_Delete(params);
+        return MCP_ENOMEM;
     }
-    cJSON_Delete(params);
-    cJSON_Delete(msg);
-    return rc;
+    return mcp__sink_send_json(l->sink, mcp__engine_message(NULL, method, params), false);
 }
 
 static bool wants(const struct mcp__listener *l, const char *method, const char *uri)

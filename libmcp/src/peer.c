@@ -177,17 +177,12 @@ static void notify_legacy(struct mcp__peer *peer, const char *method, const char
         return;
     if (uri && !subscribed(peer, uri))
         return;
-    cJSON *msg = cJSON_CreateObject();
-    cJSON *params = msg ? cJSON_AddObjectToObject(msg, "params") : NULL;
-    if (params && cJSON_AddStringToObject(msg, "jsonrpc", "2.0") &&
-        cJSON_AddStringToObject(msg, "method", method) &&
-        (!uri || cJSON_AddStringToObject(params, "uri", uri))) {
-        char *text = mcp__json_print(msg);
-        if (text)
-            peer->notify->send(peer->notify, text, strlen(text), false);
-        mcp__free(text);
+    cJSON *params = cJSON_CreateObject();
+    if (params && uri && !cJSON_AddStringToObject(params, "uri", uri)) {
+        cJSON_Delete(params);
+        return;
     }
-    cJSON_Delete(msg);
+    mcp__sink_send_json(peer->notify, mcp__engine_message(NULL, method, params), false);
 }
 
 void mcp__server_broadcast(struct mcp_server *srv, const char *method, const char *uri)

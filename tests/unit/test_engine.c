@@ -1,0 +1,341 @@
+/* Unit tests of the engine driven directly, without a transport: results shaped per
+ * revision, content blocks, the legacy ask answered from another thread, cancellation, and
+ * every allocation failing in turn. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc_int.h"
+#include "engine_int.h"
+#include "json_int.h"
+#include "mcp/mcp.h"
+#include "test.h"
+
+/* A sink that keeps every message it is given. */
+struct memsink {
+    struct mcp__sink sink;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    cJSON *messages;
+    bool final;
+};
+
+static int mem_send(struct mcp__sink *sink, const char *json, size_t len, bool final)
+{
+    struct memsink *m = (struct memsink *)sink;
+    pthread_mutex_lock(&m->lock);
+    cJSON *msg = json ? mcp__json_parse(json, len) : NULL;
+    if (msg && !cJSON_AddItemToArray(m->messages, msg))
+        cJSON_Delete(msg); /* the array itself failed to allocate */
+    m->final = m->final || final;
+    pthread_cond_broadcast(&m->cond);
+    pthread_mutex_unlock(&m->lock);
+    return 0;
+}
+
+static void mem_init(struct memsink *m)
+{
+    m->sink.send = mem_send;
+    atomic_init(&m->sink.closed, false);
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->cond, NULL);
+    m->messages = cJSON_CreateArray();
+    m->final = false;
+}
+
+static void mem_release(struct memsink *m)
+{
+    cJSON_Delete(m->messages);
+    pthread_cond_destroy(&m->cond);
+    pthread_mutex_destroy(&m->lock);
+}
+
+/* Waits until `n` messages arrived; returns the nth (1-based), borrowed. */
+static const cJSON *mem_wait(struct memsink *m, int n)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    pthread_mutex_lock(&m->lock);
+    while (cJSON_GetArraySize(m->messages) < n &&
+           pthread_cond_timedwait(&m->cond, &m->lock, &deadline) == 0)
+        ;
+    const cJSON *msg = cJSON_GetArrayItem(m->messages, n - 1);
+    pthread_mutex_unlock(&m->lock);
+    return msg;
+}
+
+static int rich(struct mcp_call *call, const cJSON *args, void *ud)
+{
+    (void)args;
+    (void)ud;
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G'};
+    int rc = mcp_call_text(call, "n=%d", 3);
+    if (!rc)
+        rc = mcp_call_add_content(call, mcp_content_image(png, sizeof png, "image/png"));
+    if (!rc)
+        rc = mcp_call_add_content(call, mcp_content_audio(png, sizeof png, "audio/wav"));
+    if (!rc)
+        rc = mcp_call_add_content(call, mcp_content_resource_link("file:///a", "a", NULL));
+    if (!rc)
+        rc = mcp_call_structured(call, mcp__json_parse_str("{\"n\":3}"));
+    return rc;
+}
+
+static int asking(struct mcp_call *call, const cJSON *args, void *ud)
+{
+    (void)args;
+    (void)ud;
+    const cJSON *answer = NULL;
+    int rc = mcp_call_elicit(call, "name?", "{\"type\":\"object\"}", &answer);
+    if (rc)
+        return rc;
+    return mcp_call_text(call, "action=%s", mcp__json_str(answer, "action"));
+}
+
+static int waiting(struct mcp_call *call, const cJSON *args, void *ud)
+{
+    (void)args;
+    (void)ud;
+    for (int i = 0; i < 1000; i++) {
+        if (mcp_call_cancelled(call))
+            return MCP_ECANCELED;
+        nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+    }
+    return mcp_call_text(call, "not cancelled");
+}
+
+static struct mcp_server *make_server(void)
+{
+    struct mcp_server *srv = mcp_server_new("unit", "1.2.3");
+    CHECK(srv != NULL);
+    CHECK_INT(mcp_server_add_tool(srv,
+                                  "{\"name\":\"rich\",\"title\":\"Rich\",\"description\":\"d\","
+                                  "\"inputSchema\":{\"type\":\"object\"},\"outputSchema\":{"
+                                  "\"type\":\"object\",\"properties\":{\"n\":{\"type\":"
+                                  "\"integer\"}},\"required\":[\"n\"]},\"annotations\":{"
+                                  "\"readOnlyHint\":true},\"icons\":[]}",
+                                  rich, NULL),
+              0);
+    CHECK_INT(mcp_server_add_tool(srv,
+                                  "{\"name\":\"asking\",\"description\":\"d\",\"inputSchema\":{"
+                                  "\"type\":\"object\"}}",
+                                  asking, NULL),
+              0);
+    CHECK_INT(mcp_server_add_tool(srv,
+                                  "{\"name\":\"waiting\",\"description\":\"d\",\"inputSchema\":{"
+                                  "\"type\":\"object\"}}",
+                                  waiting, NULL),
+              0);
+    /* Bad definitions are refused. */
+    CHECK_INT(mcp_server_add_tool(srv,
+                                  "{\"name\":\"rich\",\"description\":\"d\","
+                                  "\"inputSchema\":{\"type\":\"object\"}}",
+                                  rich, NULL),
+              MCP_EEXIST);
+    CHECK_INT(mcp_server_add_tool(srv,
+                                  "{\"name\":\"bad name\",\"description\":\"d\","
+                                  "\"inputSchema\":{\"type\":\"object\"}}",
+                                  rich, NULL),
+              MCP_EINVAL);
+    CHECK_INT(mcp_server_add_tool(srv,
+                                  "{\"name\":\"x\",\"description\":\"d\","
+                                  "\"inputSchema\":{\"type\":\"string\"}}",
+                                  rich, NULL),
+              MCP_EINVAL);
+    CHECK_INT(mcp_server_add_tool(srv, "{not json", rich, NULL), MCP_EINVAL);
+    return srv;
+}
+
+/* Sends one request line and returns the final message (owned) or NULL. */
+static cJSON *roundtrip(struct mcp__peer *peer, const char *line)
+{
+    struct memsink m;
+    mem_init(&m);
+    cJSON *msg = NULL;
+    char *reply = NULL;
+    cJSON *out = NULL;
+    enum mcp__msg_kind kind = mcp__engine_parse(peer, line, strlen(line), &msg, &reply);
+    if (kind == MCP__MSG_REQUEST) {
+        mcp__engine_request(peer, msg, &m.sink, NULL);
+        out = cJSON_DetachItemFromArray(m.messages, cJSON_GetArraySize(m.messages) - 1);
+    } else if (reply) {
+        out = mcp__json_parse_str(reply);
+    }
+    mcp__free(reply);
+    mem_release(&m);
+    return out;
+}
+
+static struct mcp__peer *legacy_peer(struct mcp_server *srv, const char *version)
+{
+    struct mcp__peer *peer = mcp__peer_new(srv, NULL);
+    char line[512];
+    snprintf(line, sizeof line,
+             "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{"
+             "\"protocolVersion\":\"%s\",\"capabilities\":{\"elicitation\":{}},"
+             "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}",
+             version);
+    cJSON *r = roundtrip(peer, line);
+    CHECK_STR(mcp__json_str(mcp__json_obj(r, "result"), "protocolVersion"), version);
+    cJSON_Delete(r);
+    return peer;
+}
+
+static void test_shapes(struct mcp_server *srv)
+{
+    const char *list = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
+    const char *call = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{"
+                       "\"name\":\"rich\"}}";
+    /* Newest legacy revision: everything. */
+    struct mcp__peer *peer = legacy_peer(srv, "2025-11-25");
+    cJSON *r = roundtrip(peer, list);
+    const cJSON *tool = cJSON_GetArrayItem(mcp__json_arr(mcp__json_obj(r, "result"), "tools"), 0);
+    CHECK_STR(mcp__json_str(tool, "title"), "Rich");
+    CHECK(mcp__json_get(tool, "outputSchema") && mcp__json_get(tool, "icons"));
+    cJSON_Delete(r);
+    r = roundtrip(peer, call);
+    const cJSON *res = mcp__json_obj(r, "result");
+    const cJSON *content = mcp__json_arr(res, "content");
+    CHECK_INT(cJSON_GetArraySize(content), 4);
+    CHECK_STR(mcp__json_str(cJSON_GetArrayItem(content, 1), "data"), "iVBORw==");
+    CHECK_STR(mcp__json_str(cJSON_GetArrayItem(content, 3), "type"), "resource_link");
+    CHECK(cJSON_IsNumber(mcp__json_get(mcp__json_obj(res, "structuredContent"), "n")));
+    CHECK(mcp__json_get(res, "resultType") == NULL); /* legacy results have none */
+    cJSON_Delete(r);
+    mcp__peer_unref(peer);
+
+    /* 2024-11-05: no title, outputSchema or annotations; audio and links become text. */
+    peer = legacy_peer(srv, "2024-11-05");
+    r = roundtrip(peer, list);
+    tool = cJSON_GetArrayItem(mcp__json_arr(mcp__json_obj(r, "result"), "tools"), 0);
+    CHECK(!mcp__json_get(tool, "title") && !mcp__json_get(tool, "outputSchema") &&
+          !mcp__json_get(tool, "annotations") && !mcp__json_get(tool, "icons"));
+    CHECK_STR(mcp__json_str(tool, "name"), "rich");
+    cJSON_Delete(r);
+    r = roundtrip(peer, call);
+    res = mcp__json_obj(r, "result");
+    content = mcp__json_arr(res, "content");
+    CHECK_STR(mcp__json_str(cJSON_GetArrayItem(content, 2), "type"), "text");
+    CHECK_STR(mcp__json_str(cJSON_GetArrayItem(content, 3), "type"), "text");
+    CHECK(mcp__json_get(res, "structuredContent") == NULL);
+    cJSON_Delete(r);
+    mcp__peer_unref(peer);
+}
+
+struct answerer {
+    struct memsink *m;
+    struct mcp__peer *peer;
+    const char *action;
+};
+
+/* Plays the client: waits for the elicitation request and answers it. */
+static void *answer(void *arg)
+{
+    struct answerer *a = arg;
+    const cJSON *ask = mem_wait(a->m, 1);
+    CHECK_STR(mcp__json_str(ask, "method"), "elicitation/create");
+    char line[256];
+    snprintf(line, sizeof line, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"result\":{\"action\":\"%s\"}}",
+             mcp__json_get(ask, "id") ? mcp__json_get(ask, "id")->valueint : -1, a->action);
+    cJSON *msg = NULL;
+    char *reply = NULL;
+    CHECK_INT(mcp__engine_parse(a->peer, line, strlen(line), &msg, &reply), MCP__MSG_RESPONSE);
+    mcp__engine_response(a->peer, msg);
+    return NULL;
+}
+
+static void test_legacy_ask(struct mcp_server *srv)
+{
+    struct mcp__peer *peer = legacy_peer(srv, "2025-06-18");
+    struct memsink m;
+    mem_init(&m);
+    struct answerer a = {&m, peer, "decline"};
+    pthread_t t;
+    pthread_create(&t, NULL, answer, &a);
+    const char *line = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{"
+                       "\"name\":\"asking\"}}";
+    cJSON *msg = NULL;
+    char *reply = NULL;
+    CHECK_INT(mcp__engine_parse(peer, line, strlen(line), &msg, &reply), MCP__MSG_REQUEST);
+    mcp__engine_request(peer, msg, &m.sink, NULL);
+    pthread_join(t, NULL);
+    const cJSON *final = mem_wait(&m, 2);
+    const cJSON *text =
+        cJSON_GetArrayItem(mcp__json_arr(mcp__json_obj(final, "result"), "content"), 0);
+    CHECK_STR(mcp__json_str(text, "text"), "action=decline");
+    mem_release(&m);
+    mcp__peer_unref(peer);
+}
+
+static void *cancel_soon(void *arg)
+{
+    struct mcp__peer *peer = arg;
+    nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+    const char *line = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{"
+                       "\"requestId\":\"w\"}}";
+    cJSON *msg = NULL;
+    char *reply = NULL;
+    CHECK_INT(mcp__engine_parse(peer, line, strlen(line), &msg, &reply), MCP__MSG_NOTIFICATION);
+    mcp__engine_notification(peer, msg);
+    cJSON_Delete(msg);
+    return NULL;
+}
+
+static void test_cancel(struct mcp_server *srv)
+{
+    struct mcp__peer *peer = legacy_peer(srv, "2025-11-25");
+    struct memsink m;
+    mem_init(&m);
+    pthread_t t;
+    pthread_create(&t, NULL, cancel_soon, peer);
+    const char *line = "{\"jsonrpc\":\"2.0\",\"id\":\"w\",\"method\":\"tools/call\",\"params\":{"
+                       "\"name\":\"waiting\"}}";
+    cJSON *msg = NULL;
+    char *reply = NULL;
+    CHECK_INT(mcp__engine_parse(peer, line, strlen(line), &msg, &reply), MCP__MSG_REQUEST);
+    mcp__engine_request(peer, msg, &m.sink, NULL);
+    pthread_join(t, NULL);
+    CHECK(m.final);
+    CHECK_INT(cJSON_GetArraySize(m.messages), 0); /* nothing is sent for a cancelled call */
+    mem_release(&m);
+    mcp__peer_unref(peer);
+}
+
+/* Every allocation of a call fails in turn: each run ends in an answer or nothing, never a
+ * crash or a leak (ASan/LSan check the latter). */
+static void test_alloc_failures(struct mcp_server *srv)
+{
+    const char *lines[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"rich\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"asking\","
+        "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+        "\"io.modelcontextprotocol/clientCapabilities\":{\"elicitation\":{}}}}}",
+    };
+    int runs = 0;
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        for (long n = 1; n < 400; n++) {
+            struct mcp__peer *peer = legacy_peer(srv, "2025-11-25");
+            mcp__alloc_fail_at(n);
+            cJSON *r = roundtrip(peer, lines[i]);
+            mcp__alloc_fail_at(0);
+            cJSON_Delete(r);
+            mcp__peer_unref(peer);
+            runs++;
+        }
+    }
+    CHECK(runs == 1197);
+}
+
+int main(void)
+{
+    struct mcp_server *srv = make_server();
+    test_shapes(srv);
+    test_legacy_ask(srv);
+    test_cancel(srv);
+    test_alloc_failures(srv);
+    mcp_server_free(srv);
+    return test_report();
+}
