@@ -509,6 +509,12 @@ const char *mcp_call_principal(const struct mcp_call *call)
     return call->origin ? call->origin->principal : NULL;
 }
 
+const cJSON *mcp_call_profile_data(const struct mcp_call *call, const char *key)
+{
+    const struct mcp__policy *p = call->peer->srv->policy;
+    return p ? mcp__json_get(p->data, key) : NULL;
+}
+
 const cJSON *mcp_call_meta(const struct mcp_call *call)
 {
     return call->meta;

@@ -133,10 +133,16 @@ int mcp_main(struct mcp_server *srv, int argc, char **argv)
     int status = parse(argc, argv, &o, srv);
     if (status < 0 && o.manifest)
         status = print_manifest(srv);
-    if (status < 0 && (o.profile || o.audit || o.config)) {
-        fprintf(stderr, "%s: --profile, --audit and --config are not available yet\n", srv->name);
+    if (status < 0 && o.config) {
+        fprintf(stderr, "%s: --config is not supported by this server\n", srv->name);
         status = 2;
     }
+    /* A profile or audit log that cannot be applied stops the server: never run with a
+     * wider grant, or less record, than the operator asked for. */
+    if (status < 0 && o.profile && mcp_server_load_profile(srv, o.profile))
+        status = 2;
+    if (status < 0 && o.audit && mcp_server_set_audit(srv, o.audit))
+        status = 2;
     if (status >= 0) {
         mcp_server_free(srv);
         return status;

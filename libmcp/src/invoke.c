@@ -3,8 +3,10 @@
  * revision, the multi-round-trip (input_required) protocol around it. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc_int.h"
+#include "audit_int.h"
 #include "json_int.h"
 #include "request_int.h"
 #include "schema_int.h"
@@ -150,10 +152,38 @@ static int downgrade(cJSON *items, const struct mcp__rev *rev)
 
 /* --- tools/call. */
 
+/* Asks the person before a tool the profile marks "ask"; the answer is part of the same
+ * round trips as the handler's own asks, so it works in both eras. */
+static int consent(struct mcp__request *req, const struct mcp__entry *e, const cJSON *args)
+{
+    struct mcp_call *call = &req->call;
+    const char *title = mcp__json_str(e->def, "title");
+    char *shown = mcp__json_print(args);
+    char question[1024];
+    snprintf(question, sizeof question, "Allow \"%s\" to run with %.800s?", title ? title : e->name,
+             shown ? shown : "these arguments");
+    mcp__free(shown);
+    int rc = mcp_call_confirm(call, question);
+    const char *profile = req->srv->policy ? req->srv->policy->name : "";
+    if (rc == MCP_EACCES)
+        return mcp_call_error(call, "The person declined %s; nothing was done.", e->name);
+    if (rc == MCP_ENOTSUP)
+        return mcp_call_error(call,
+                              "%s needs the person's approval under profile '%s', and this client "
+                              "cannot ask (it declared no elicitation support); nothing was done.",
+                              e->name, profile);
+    return rc;
+}
+
 static int invoke_tool(struct mcp__request *req, const struct mcp__entry *e, const cJSON *args,
                        const char *target)
 {
     (void)target;
+    if (e->grant == MCP__ASK) {
+        int rc = consent(req, e, args);
+        if (rc)
+            return rc;
+    }
     return e->fn.tool(&req->call, args, e->ud);
 }
 
@@ -172,6 +202,39 @@ static void check_structured(struct mcp_call *call, const struct mcp__entry *e)
         mcp_call_error(
             call, "Internal error: the tool's result does not match its outputSchema: %s", msg);
     }
+}
+
+/* Enforces the profile's result size limit: an oversized result becomes an error that says
+ * how to ask for less, rather than a silently cut one. Takes `r`. */
+static int limit_result(struct mcp__request *req, const struct mcp__entry *e, cJSON *r)
+{
+    /* Error results are short sentences of ours or the tool's: only data is limited. */
+    size_t max = req->srv->policy && !req->call.is_error ? req->srv->policy->max_result_bytes : 0;
+    char *text = max ? mcp__json_print(r) : NULL;
+    size_t size = text ? strlen(text) : 0;
+    mcp__free(text);
+    if (max && size > max) {
+        cJSON_Delete(r);
+        cJSON *blocks = cJSON_CreateArray();
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "The result of %s (%zu bytes) is over the %zu bytes profile '%s' allows; ask "
+                 "for less, e.g. a smaller range or page.",
+                 e->name, size, max, req->srv->policy->name);
+        r = cJSON_CreateObject();
+        if (!blocks || !mcp__json_add_take(blocks, NULL, mcp_content_text(msg)) || !r ||
+            !cJSON_AddItemToObject(r, "content", blocks)) {
+            cJSON_Delete(blocks);
+            cJSON_Delete(r);
+            return MCP_ENOMEM;
+        }
+        if (!cJSON_AddTrueToObject(r, "isError")) {
+            cJSON_Delete(r);
+            return MCP_ENOMEM;
+        }
+    }
+    req->result = r;
+    return 0;
 }
 
 static int tool_result(struct mcp__request *req, const struct mcp__entry *e, int rc)
@@ -217,11 +280,10 @@ static int tool_result(struct mcp__request *req, const struct mcp__entry *e, int
         cJSON_Delete(r);
         return MCP_ENOMEM;
     }
-    req->result = r;
-    return 0;
+    return limit_result(req, e, r);
 }
 
-int mcp__method_tools_call(struct mcp__request *req)
+static int call_tool(struct mcp__request *req)
 {
     const char *name = mcp__json_str(req->params, "name");
     const cJSON *args = mcp__json_get(req->params, "arguments");
@@ -234,6 +296,18 @@ int mcp__method_tools_call(struct mcp__request *req)
     const struct mcp__entry *e = mcp__table_find(&req->srv->tools, name);
     if (!e)
         return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS, "Unknown tool: %s", name);
+    if (!mcp__tool_visible(e, req->call.origin))
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
+                                 "Tool not available: %s is not granted to this client%s%s", name,
+                                 req->srv->policy ? " by profile " : "",
+                                 req->srv->policy ? req->srv->policy->name : "");
+    unsigned wait = mcp__policy_admit(req->srv->policy);
+    if (wait) {
+        mcp_call_error(&req->call,
+                       "Rate limit: profile '%s' allows %u calls per minute; retry in %u seconds.",
+                       req->srv->policy->name, req->srv->policy->calls_per_minute, wait);
+        return tool_result(req, e, 0);
+    }
     cJSON *empty = NULL;
     if (!args && !(args = empty = cJSON_CreateObject()))
         return MCP_ENOMEM;
@@ -364,7 +438,7 @@ static int resource_not_found(struct mcp__request *req, const char *uri)
     return 0;
 }
 
-int mcp__method_resources_read(struct mcp__request *req)
+static int read_resource(struct mcp__request *req)
 {
     const char *uri = mcp__json_str(req->params, "uri");
     if (!uri)
@@ -408,6 +482,52 @@ int mcp__method_resources_read(struct mcp__request *req)
     }
     cJSON_Delete(vars);
     return rc == 1 ? 0 : rc;
+}
+
+/* --- The audit trail of both. */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void audit(struct mcp__request *req, const char *kind, const char *target, const cJSON *args,
+                  double started)
+{
+    if (!req->srv->audit || !target)
+        return;
+    const char *outcome = "ok";
+    if (req->silent)
+        outcome = "cancelled";
+    else if (req->error_code)
+        outcome = "refused";
+    else if (!req->result)
+        outcome = "failed";
+    else if (mcp__json_str(req->result, "resultType") &&
+             strcmp(mcp__json_str(req->result, "resultType"), "input_required") == 0)
+        outcome = "input_required";
+    else if (mcp__json_bool(req->result, "isError", false))
+        outcome = "tool_error";
+    mcp__audit_record(req->srv, &req->call, kind, target, args, outcome, now_ms() - started);
+}
+
+int mcp__method_tools_call(struct mcp__request *req)
+{
+    double started = now_ms();
+    int rc = call_tool(req);
+    audit(req, "tool", mcp__json_str(req->params, "name"), mcp__json_get(req->params, "arguments"),
+          started);
+    return rc;
+}
+
+int mcp__method_resources_read(struct mcp__request *req)
+{
+    double started = now_ms();
+    int rc = read_resource(req);
+    audit(req, "resource", mcp__json_str(req->params, "uri"), NULL, started);
+    return rc;
 }
 
 /* --- completion/complete. */

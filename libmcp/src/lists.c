@@ -83,6 +83,31 @@ static bool read_cursor(const char *cursor, size_t *offset)
     return ok;
 }
 
+/* Whether a request may see an entry: tools answer to the profile and the token's scopes. */
+static bool may_list(const struct mcp__request *req, const struct mcp__table *table,
+                     const struct mcp__entry *e)
+{
+    if (table == &req->srv->tools)
+        return mcp__tool_visible(e, req->call.origin);
+    return atomic_load(&e->enabled);
+}
+
+/* A tool that needs consent says so, so hosts can prompt (or know the server will). */
+static cJSON *shape_entry(const struct mcp__request *req, const struct mcp__entry *e)
+{
+    cJSON *out = shape(e->def, req->rev);
+    if (!out || e->grant != MCP__ASK || !mcp__rev_has(req->rev, MCP__F_STRUCTURED))
+        return out;
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(out, "_meta");
+    if (!cJSON_IsObject(meta))
+        meta = mcp__json_add_obj(out, "_meta");
+    if (!meta || !cJSON_AddTrueToObject(meta, "anthropic/requiresUserInteraction")) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
 static int list(struct mcp__request *req, const struct mcp__table *table, const char *key)
 {
     size_t offset = 0;
@@ -97,15 +122,15 @@ static int list(struct mcp__request *req, const struct mcp__table *table, const 
     size_t page = req->srv->page_size, seen = 0, listed = 0, i;
     for (i = 0; i < table->len && listed < page; i++) {
         const struct mcp__entry *e = &table->items[i];
-        if (!atomic_load(&e->enabled) || seen++ < offset)
+        if (!may_list(req, table, e) || seen++ < offset)
             continue;
-        if (!mcp__json_add_take(items, NULL, shape(e->def, req->rev)))
+        if (!mcp__json_add_take(items, NULL, shape_entry(req, e)))
             goto nomem;
         listed++;
     }
     bool more = false;
     for (; i < table->len && !more; i++)
-        more = atomic_load(&table->items[i].enabled);
+        more = may_list(req, table, &table->items[i]);
     if (more) {
         char *next = make_cursor(offset + listed);
         bool ok = next && cJSON_AddStringToObject(r, "nextCursor", next);

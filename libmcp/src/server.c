@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "alloc_int.h"
+#include "audit_int.h"
 #include "engine_int.h"
 #include "json_int.h"
 #include "schema_int.h"
@@ -44,6 +45,7 @@ static void table_release(struct mcp__table *t)
 {
     for (size_t i = 0; i < t->len; i++) {
         mcp__free(t->items[i].name);
+        mcp__free(t->items[i].scope);
         cJSON_Delete(t->items[i].def);
     }
     mcp__free(t->items);
@@ -62,6 +64,8 @@ void mcp_server_free(struct mcp_server *srv)
     mcp__free(srv->title);
     mcp__free(srv->instructions);
     mcp__free(srv->website_url);
+    mcp__policy_free(srv->policy);
+    mcp__audit_free(srv->audit);
     OPENSSL_cleanse(srv->state_key, sizeof(srv->state_key));
     pthread_mutex_destroy(&srv->state_key_lock);
     pthread_mutex_destroy(&srv->peers_lock);
@@ -211,9 +215,6 @@ int mcp_server_add_tool(struct mcp_server *srv, const char *tool_json, mcp_tool_
     return 0;
 }
 
-/* Members of a manifest's tool entry that are for the registry, not for clients. */
-static const char *const manifest_only[] = {"scope"};
-
 int mcp_server_add_manifest_tools(struct mcp_server *srv, const char *manifest_json,
                                   const struct mcp_tool_binding *bindings, size_t n)
 {
@@ -252,10 +253,15 @@ int mcp_server_add_manifest_tools(struct mcp_server *srv, const char *manifest_j
             rc = MCP_EINVAL;
             break;
         }
-        for (size_t k = 0; k < sizeof manifest_only / sizeof *manifest_only; k++)
-            cJSON_DeleteItemFromObjectCaseSensitive(t, manifest_only[k]);
+        cJSON *scope = cJSON_DetachItemFromObjectCaseSensitive(t, "scope");
         char *json = mcp__json_print(t);
         rc = json ? mcp_server_add_tool(srv, json, b->fn, b->ud) : MCP_ENOMEM;
+        if (!rc && cJSON_IsString(scope)) {
+            struct mcp__entry *e = &srv->tools.items[srv->tools.len - 1];
+            if (!(e->scope = mcp__strdup(scope->valuestring)))
+                rc = MCP_ENOMEM;
+        }
+        cJSON_Delete(scope);
         if (rc)
             fprintf(stderr, "libmcp: tool '%s': %s\n", name, mcp_strerror(rc));
         mcp__free(json);
@@ -264,6 +270,7 @@ int mcp_server_add_manifest_tools(struct mcp_server *srv, const char *manifest_j
         while (srv->tools.len > first) {
             struct mcp__entry *e = &srv->tools.items[--srv->tools.len];
             mcp__free(e->name);
+            mcp__free(e->scope);
             cJSON_Delete(e->def);
         }
     }
@@ -310,6 +317,13 @@ int mcp_server_add_prompt(struct mcp_server *srv, const char *prompt_json, mcp_p
     void *f;
     memcpy(&f, &fn, sizeof(f));
     return add_entry(srv, &srv->prompts, prompt_json, "name", f, ud, &e);
+}
+
+int mcp_server_load_profile(struct mcp_server *srv, const char *path)
+{
+    if (atomic_load(&srv->frozen))
+        return MCP_EINVAL;
+    return mcp__policy_load(srv, path);
 }
 
 int mcp_server_set_completion(struct mcp_server *srv, mcp_complete_fn fn, void *ud)

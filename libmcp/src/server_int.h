@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "mcp/server.h"
+#include "policy_int.h"
 
 /* One tool, prompt, resource or resource template. */
 struct mcp__entry {
@@ -24,6 +25,8 @@ struct mcp__entry {
     } fn;
     void *ud;
     atomic_bool enabled;
+    char *scope;           /* tools from a manifest: the scope they need, or NULL */
+    enum mcp__grant grant; /* set by a profile */
 };
 
 struct mcp__table {
@@ -33,6 +36,7 @@ struct mcp__table {
 };
 
 struct mcp__peer;
+struct mcp__audit;
 
 struct mcp_server {
     char *name;
@@ -59,6 +63,9 @@ struct mcp_server {
     atomic_bool frozen;
     atomic_bool stopping;
     atomic_int stop_fd; /* write end of the serving loop's wake-up pipe, or -1 */
+
+    struct mcp__policy *policy; /* from --profile, or NULL: everything allowed */
+    struct mcp__audit *audit;   /* from --audit, or NULL */
 
     pthread_mutex_t peers_lock; /* guards the peers list */
     struct mcp__peer *peers;    /* every live connection or session, for broadcasts */

@@ -130,6 +130,11 @@ const char *mcp_call_name(const struct mcp_call *call);
 /* The authenticated principal, or NULL when the transport did not authenticate one. */
 const char *mcp_call_principal(const struct mcp_call *call);
 
+/* A data scope of the server's profile (borrowed), e.g. "roots" for drive: the JSON value
+ * under connectors.<name>.data.<key>, or NULL when no profile is loaded or it sets none.
+ * Connectors must confine what they touch to it. */
+const struct cJSON *mcp_call_profile_data(const struct mcp_call *call, const char *key);
+
 /* The request's _meta object (borrowed), or NULL. */
 const struct cJSON *mcp_call_meta(const struct mcp_call *call);
 

@@ -2,6 +2,7 @@
 #ifndef MCP_MCP_H
 #define MCP_MCP_H
 
+#include "mcp/audit.h"
 #include "mcp/call.h"
 #include "mcp/error.h"
 #include "mcp/main.h"

@@ -82,6 +82,13 @@ int mcp_server_add_resource_template(struct mcp_server *srv, const char *templat
 int mcp_server_add_prompt(struct mcp_server *srv, const char *prompt_json, mcp_prompt_fn fn,
                           void *ud);
 
+/* Applies a surface profile (see docs/profiles.md) from the JSON file at `path`: tools it
+ * blocks are neither listed nor callable, tools it marks "ask" get the person's consent
+ * through the client before they run, and its data scopes and limits apply. Call after the
+ * tools are added. Returns MCP_EINVAL, with one clear sentence on stderr, for a missing or
+ * malformed profile: never start a server with a wider grant than written. */
+int mcp_server_load_profile(struct mcp_server *srv, const char *path);
+
 /* Sets the completion handler; advertises the `completions` capability. */
 int mcp_server_set_completion(struct mcp_server *srv, mcp_complete_fn fn, void *ud);
 
