@@ -269,6 +269,16 @@ struct mcp__ask {
     struct mcp__ask *next;
 };
 
+/* The capability names libmcp knows, as static strings that outlive any request. */
+static const char *capability_name(const char *name)
+{
+    static const char *const known[] = {"elicitation", "sampling", "roots"};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (strcmp(known[i], name) == 0)
+            return known[i];
+    return "unknown";
+}
+
 static const char *capability_for(const char *method)
 {
     if (strcmp(method, "elicitation/create") == 0)
@@ -408,18 +418,30 @@ static int ask_stateless(struct mcp_call *call, const char *key, const char *met
     return mcp__json_add_take(call->input_requests, key, req) ? MCP_EINPUT : MCP_ENOMEM;
 }
 
-int mcp_call_ask(struct mcp_call *call, const char *method, cJSON *params, const cJSON **result)
+int mcp_call_need_capability(struct mcp_call *call, const char *name)
+{
+    if (mcp_call_client_can(call, name))
+        return 0;
+    call->missing_capability = capability_name(name);
+    return MCP_ENOTSUP;
+}
+
+void mcp_call_close_stream(struct mcp_call *call)
+{
+    if (call->sink && call->sink->interrupt)
+        call->sink->interrupt(call->sink);
+}
+
+int mcp_call_ask_named(struct mcp_call *call, const char *key, const char *method, cJSON *params,
+                       const cJSON **result)
 {
     if (!params)
         return MCP_ENOMEM;
-    char key[24];
-    snprintf(key, sizeof key, "q%u", ++call->ask_seq);
     const char *cap = capability_for(method);
-    if (!mcp__call_modern(call) || !mcp__json_get(call->answers, key)) {
-        if (cap && !mcp_call_client_can(call, cap)) {
-            cJSON_Delete(params);
-            return MCP_ENOTSUP;
-        }
+    bool answered = mcp__call_modern(call) && mcp__json_get(call->answers, key);
+    if (cap && !answered && mcp_call_need_capability(call, cap)) {
+        cJSON_Delete(params);
+        return MCP_ENOTSUP;
     }
     if (mcp__call_modern(call))
         return ask_stateless(call, key, method, params, result);
@@ -428,6 +450,13 @@ int mcp_call_ask(struct mcp_call *call, const char *method, cJSON *params, const
         return MCP_ENOTSUP;
     }
     return ask_blocking(call, method, params, result);
+}
+
+int mcp_call_ask(struct mcp_call *call, const char *method, cJSON *params, const cJSON **result)
+{
+    char key[24];
+    snprintf(key, sizeof key, "q%u", ++call->ask_seq);
+    return mcp_call_ask_named(call, key, method, params, result);
 }
 
 int mcp_call_elicit(struct mcp_call *call, const char *message, const char *schema_json,

@@ -38,6 +38,7 @@ struct mcp_call {
     cJSON *items;      /* tool content, prompt messages, resource contents or completions */
     cJSON *structured; /* structuredContent, or NULL */
     bool is_error;
+    const char *missing_capability; /* set when the handler needs one the client lacks */
 
     /* Asking. */
     unsigned ask_seq;      /* asks are keyed q1, q2, ... in the order a handler makes them */

@@ -22,6 +22,8 @@ struct mcp__sink {
     int (*send)(struct mcp__sink *sink, const char *json, size_t len, bool final);
     /* Set by the transport when the other end went away: the request is cancelled. */
     atomic_bool closed;
+    /* Optional: ends the stream early while the request goes on (resumable transports). */
+    void (*interrupt)(struct mcp__sink *sink);
 };
 
 /* Who sent a request, as the transport established it. */

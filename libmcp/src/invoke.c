@@ -204,6 +204,28 @@ static void check_structured(struct mcp_call *call, const struct mcp__entry *e)
     }
 }
 
+/* A handler needs a client capability the request did not declare: 2026-07-28 has an error
+ * for it (-32021, naming the capability); older revisions get a tool error saying so. */
+static int missing_capability(struct mcp__request *req, const char *name)
+{
+    const char *cap = req->call.missing_capability;
+    if (!req->modern)
+        return mcp_call_error(&req->call,
+                              "%s needs the client to support %s, and this client did not "
+                              "declare it.",
+                              name, cap);
+    mcp__request_fail(req, MCP__RPC_MISSING_CAPABILITY, "Missing required client capability: %s",
+                      cap);
+    cJSON *data = cJSON_CreateObject();
+    cJSON *caps = data ? mcp__json_add_obj(data, "requiredCapabilities") : NULL;
+    if (!caps || !mcp__json_add_obj(caps, cap)) {
+        cJSON_Delete(data);
+        return MCP_ENOMEM;
+    }
+    req->error_data = data;
+    return 0;
+}
+
 /* Enforces the profile's result size limit: an oversized result becomes an error that says
  * how to ask for less, rather than a silently cut one. Takes `r`. */
 static int limit_result(struct mcp__request *req, const struct mcp__entry *e, cJSON *r)
@@ -244,13 +266,11 @@ static int tool_result(struct mcp__request *req, const struct mcp__entry *e, int
         req->silent = true;
         return 0;
     }
-    if (rc && !call->is_error) {
-        const char *why = rc == MCP_ENOTSUP
-                              ? "this tool needs to ask the user, and the client does not "
-                                "support the request it needs (elicitation or sampling)"
-                              : mcp_strerror(rc);
-        mcp_call_error(call, "%s failed: %s", e->name, why);
-    }
+    if (rc == MCP_ENOTSUP && call->missing_capability && !call->is_error &&
+        missing_capability(req, e->name) != MCP_EINVAL)
+        return 0; /* answered with the 2026-07-28 error */
+    if (rc && !call->is_error)
+        mcp_call_error(call, "%s failed: %s", e->name, mcp_strerror(rc));
     check_structured(call, e);
     bool structured = call->structured && mcp__rev_has(req->rev, MCP__F_STRUCTURED);
     if (call->structured && !cJSON_GetArraySize(call->items)) {

@@ -353,6 +353,13 @@ int mcp_server_set_tool_enabled(struct mcp_server *srv, const char *name, bool e
     return MCP_ENOENT;
 }
 
+void mcp_server_notify_list_changed(struct mcp_server *srv, const char *kind)
+{
+    char method[64];
+    snprintf(method, sizeof method, "notifications/%s/list_changed", kind);
+    mcp__server_broadcast(srv, method, NULL);
+}
+
 void mcp_server_notify_resource_updated(struct mcp_server *srv, const char *uri)
 {
     mcp__server_broadcast(srv, "notifications/resources/updated", uri);

@@ -101,6 +101,21 @@ int mcp_call_log(struct mcp_call *call, enum mcp_log_level level, const char *lo
 int mcp_call_ask(struct mcp_call *call, const char *method, struct cJSON *params,
                  const struct cJSON **result);
 
+/* Like mcp_call_ask(), under a key the handler chooses (unique within the request) instead
+ * of the automatic q1, q2, ...: the key names the question in 2026-07-28 inputRequests. */
+int mcp_call_ask_named(struct mcp_call *call, const char *key, const char *method,
+                       struct cJSON *params, const struct cJSON **result);
+
+/* Returns 0 when the client declared capability `name`; otherwise MCP_ENOTSUP, which the
+ * handler returns: a 2026-07-28 client gets error -32021 (MissingRequiredClientCapability)
+ * naming it, a legacy client an isError result saying what is missing. */
+int mcp_call_need_capability(struct mcp_call *call, const char *name);
+
+/* Ends the transport stream carrying this call's messages early, if the transport can
+ * (Streamable HTTP, legacy sessions: the client resumes with Last-Event-ID); later messages
+ * are kept for the resumed stream. A no-op on stdio. */
+void mcp_call_close_stream(struct mcp_call *call);
+
 /* Form elicitation: `message` and `schema_json` (requestedSchema as JSON text) borrowed.
  * *result is the ElicitResult: `action` is "accept", "decline" or "cancel"; `content` holds
  * the values when accepted. */

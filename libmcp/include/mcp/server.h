@@ -96,6 +96,10 @@ int mcp_server_set_completion(struct mcp_server *srv, mcp_complete_fn fn, void *
  * tells subscribed clients that the tool list changed. Thread-safe. */
 int mcp_server_set_tool_enabled(struct mcp_server *srv, const char *name, bool enabled);
 
+/* Tells clients that a list changed: `kind` is "tools", "prompts" or "resources".
+ * Thread-safe. */
+void mcp_server_notify_list_changed(struct mcp_server *srv, const char *kind);
+
 /* Tells clients subscribed to `uri` (borrowed) that the resource changed. Thread-safe. */
 void mcp_server_notify_resource_updated(struct mcp_server *srv, const char *uri);
 
