@@ -1,0 +1,217 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "alloc_int.h"
+#include "buf_int.h"
+#include "http_int.h"
+
+#include "banned.h"
+
+/* A quiet stream sends a comment this often, so idle proxies keep it and a client that went
+ * away is noticed (the write fails and the request is cancelled). */
+#define KEEPALIVE_SECONDS 5
+#define RETRY_MS 500
+
+static int stream_send(struct mcp__sink *sink, const char *json, size_t len, bool final)
+{
+    struct mcp__stream *s = (struct mcp__stream *)sink;
+    struct mcp__event *e = mcp__calloc(1, sizeof(*e));
+    if (!e || (json && !(e->json = mcp__strndup(json, len)))) {
+        mcp__free(e);
+        e = NULL;
+        if (!final)
+            return MCP_ENOMEM;
+        /* Still mark the end below, or the response would wait forever. */
+    }
+    pthread_mutex_lock(&s->lock);
+    if (e) {
+        e->len = json ? len : 0;
+        e->final = final;
+        e->seq = ++s->next_seq;
+        if (s->tail)
+            s->tail->next = e;
+        else
+            s->head = e;
+        s->tail = e;
+    }
+    if (final)
+        s->done = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    return atomic_load(&sink->closed) ? MCP_ECLOSED : 0;
+}
+
+static void stream_interrupt(struct mcp__sink *sink)
+{
+    struct mcp__stream *s = (struct mcp__stream *)sink;
+    pthread_mutex_lock(&s->lock);
+    s->interrupted = true; /* consumed by the reader that ends because of it */
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+struct mcp__stream *mcp__stream_new(unsigned id)
+{
+    struct mcp__stream *s = mcp__calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->sink.send = stream_send;
+    s->sink.interrupt = stream_interrupt;
+    atomic_init(&s->sink.closed, false);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    s->id = id;
+    s->refs = 1;
+    return s;
+}
+
+void mcp__stream_ref(struct mcp__stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->refs++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void mcp__stream_unref(struct mcp__stream *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    unsigned refs = --s->refs;
+    pthread_mutex_unlock(&s->lock);
+    if (refs)
+        return;
+    for (struct mcp__event *e = s->head, *next; e; e = next) {
+        next = e->next;
+        mcp__free(e->json);
+        mcp__free(e);
+    }
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+    mcp__free(s);
+}
+
+const struct mcp__event *mcp__stream_first(struct mcp__stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    while (!s->head && !s->done && !s->interrupted)
+        pthread_cond_wait(&s->cond, &s->lock);
+    const struct mcp__event *e = s->head;
+    pthread_mutex_unlock(&s->lock);
+    return e;
+}
+
+/* One SSE response's position in a stream. */
+struct reader {
+    struct mcp__stream *s;
+    unsigned after;      /* last event sequence sent */
+    struct mcp__buf out; /* formatted bytes not yet handed to MHD */
+    size_t sent;         /* of out */
+    bool prime;
+    bool finished; /* the final event is formatted */
+};
+
+static int format_event(struct reader *r, const struct mcp__event *e)
+{
+    if (!e->json)
+        return 0; /* a silent request ends the stream without a message */
+    return mcp__buf_addf(&r->out, "id: %u-%u\nevent: message\ndata: %.*s\n\n", r->s->id, e->seq,
+                         (int)e->len, e->json);
+}
+
+/* Fills r->out with what is next, waiting for it; false when the response is over. */
+static bool refill(struct reader *r)
+{
+    struct mcp__stream *s = r->s;
+    mcp__buf_reset(&r->out);
+    r->sent = 0;
+    if (r->prime) {
+        r->prime = false;
+        return mcp__buf_addf(&r->out, "id: %u-0\nretry: %d\ndata: \n\n", s->id, RETRY_MS) == 0;
+    }
+    bool more = !r->finished;
+    pthread_mutex_lock(&s->lock);
+    while (more && !r->out.len) {
+        const struct mcp__event *e = s->head;
+        while (e && e->seq <= r->after)
+            e = e->next;
+        for (; e && !r->finished; e = e->next) {
+            if (format_event(r, e))
+                break;
+            r->after = e->seq;
+            r->finished = e->final;
+        }
+        if (r->out.len || r->finished) {
+            more = r->out.len > 0;
+        } else if (s->interrupted || atomic_load(&s->sink.closed)) {
+            s->interrupted = false;
+            more = false;
+        } else {
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            t.tv_sec += KEEPALIVE_SECONDS;
+            if (pthread_cond_timedwait(&s->cond, &s->lock, &t))
+                mcp__buf_adds(&r->out, ":\n\n");
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return more;
+}
+
+static ssize_t read_events(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct reader *r = cls;
+    if (r->sent == r->out.len && !refill(r))
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    size_t n = r->out.len - r->sent;
+    if (n > max)
+        n = max;
+    memcpy(buf, r->out.data + r->sent, n);
+    r->sent += n;
+    return (ssize_t)n;
+}
+
+static void free_reader(void *cls)
+{
+    struct reader *r = cls;
+    pthread_mutex_lock(&r->s->lock);
+    r->s->readers--;
+    if (r->s->cancel_on_close && !r->s->done)
+        atomic_store(&r->s->sink.closed, true);
+    pthread_mutex_unlock(&r->s->lock);
+    mcp__buf_release(&r->out);
+    mcp__stream_unref(r->s);
+    mcp__free(r);
+}
+
+struct MHD_Response *mcp__stream_sse_response(struct mcp__stream *s, unsigned after_seq, bool prime)
+{
+    struct reader *r = mcp__calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->s = s;
+    r->after = after_seq;
+    r->prime = prime;
+    mcp__buf_init(&r->out, 64u << 20);
+    mcp__stream_ref(s);
+    pthread_mutex_lock(&s->lock);
+    s->readers++;
+    pthread_mutex_unlock(&s->lock);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, read_events, r, free_reader);
+    if (!resp) {
+        free_reader(r);
+        return NULL;
+    }
+    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    return resp;
+}
