@@ -57,6 +57,8 @@ EXAMPLE := $(B)/bin/example-countdown
 
 PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE)
 
+.SECONDARY:
+
 .PHONY: all check test test-unit test-protocol test-interop valgrind install run fuzz \
         format format-check tidy clean deps
 all: $(LIBMCP_A) $(LIBMCP_SO) $(B)/lib/mcp.pc $(PROGRAMS) $(UNIT_BIN)
