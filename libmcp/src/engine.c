@@ -476,6 +476,18 @@ static cJSON *unsupported_data(const char *requested)
 }
 
 /* Chooses the era and revision of a request, or records why it cannot be served. */
+const char *mcp__engine_meta_problem(const cJSON *params)
+{
+    const cJSON *meta = mcp__json_obj(params, "_meta");
+    if (!meta)
+        return "Invalid params: a 2026-07-28 request carries params._meta";
+    if (!cJSON_IsString(mcp__json_get(meta, META_VERSION)))
+        return "Invalid params: _meta lacks \"" META_VERSION "\"";
+    if (!cJSON_IsObject(mcp__json_get(meta, META_CAPS)))
+        return "Invalid params: _meta lacks \"" META_CAPS "\" (an object)";
+    return NULL;
+}
+
 static int select_revision(struct mcp__request *req, const struct method *m)
 {
     const cJSON *meta = mcp__json_obj(req->params, "_meta");
@@ -484,10 +496,13 @@ static int select_revision(struct mcp__request *req, const struct method *m)
     const struct mcp__rev *session = req->peer->rev;
     pthread_mutex_unlock(&req->peer->lock);
 
-    if (asked && strcmp(req->method, "initialize") != 0) {
+    const char *problem;
+    if (asked) {
         const struct mcp__rev *rev =
             cJSON_IsString(asked) ? mcp__rev_find(asked->valuestring) : NULL;
         if (rev && mcp__rev_has(rev, MCP__F_MODERN)) {
+            if ((problem = mcp__engine_meta_problem(req->params)))
+                return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS, "%s", problem);
             req->rev = rev;
             req->modern = true;
             return 0;
@@ -502,6 +517,10 @@ static int select_revision(struct mcp__request *req, const struct method *m)
         req->rev = session;
         return 0;
     }
+    /* A method only the stateless revision has cannot do without its _meta. */
+    if (m && (m->flags & (MODERN | LEGACY)) == MODERN &&
+        (problem = mcp__engine_meta_problem(req->params)))
+        return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS, "%s", problem);
     if (m && m->flags & NO_SESSION) {
         req->rev = m->flags & MODERN ? mcp__rev_latest() : NULL;
         req->modern = m->flags & MODERN && !(m->flags & LEGACY);

@@ -128,6 +128,10 @@ void mcp__engine_batch(struct mcp__peer *peer, cJSON *batch, struct mcp__sink *s
 
 /* Builds a request (id not NULL) or notification message with `params` (taken, freed on
  * failure, may be NULL). NULL on ENOMEM. */
+/* A 2026-07-28 request names its revision and the client's capabilities in params._meta.
+ * Returns NULL when they are there, otherwise the -32602 message saying what is missing. */
+const char *mcp__engine_meta_problem(const cJSON *params);
+
 cJSON *mcp__engine_message(const cJSON *id, const char *method, cJSON *params);
 
 /* Prints `msg` (taken; NULL means ENOMEM) and sends it through `sink`. */

@@ -190,6 +190,16 @@ static bool accepts(const char *accept, const char *type)
     return !accept || strstr(accept, type) || strstr(accept, "*/*");
 }
 
+/* Whether header value `h` is `want`, ignoring the optional whitespace around field values. */
+static bool header_is(const char *h, const char *want)
+{
+    if (!h || !want)
+        return false;
+    h += strspn(h, " \t");
+    size_t n = strlen(want);
+    return strncmp(h, want, n) == 0 && h[n + strspn(h + n, " \t")] == '\0';
+}
+
 /* The 2026-07-28 rule: headers mirror the body, and must match it. Returns NULL or why. */
 static const char *check_headers(struct http *h, struct MHD_Connection *c, const cJSON *msg,
                                  char *why, size_t whylen)
@@ -198,7 +208,7 @@ static const char *check_headers(struct http *h, struct MHD_Connection *c, const
     const cJSON *params = mcp__json_obj(msg, "params");
     const char *hv = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "MCP-Protocol-Version");
     const char *bv = mcp__json_str(mcp__json_obj(params, "_meta"), META_VERSION);
-    if (!hv || !bv || strcmp(hv, bv) != 0) {
+    if (!header_is(hv, bv)) {
         snprintf(why, whylen,
                  "Header mismatch: MCP-Protocol-Version '%s' does not match body "
                  "'%s'",
@@ -206,7 +216,7 @@ static const char *check_headers(struct http *h, struct MHD_Connection *c, const
         return why;
     }
     const char *hm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mcp-Method");
-    if (!hm || !method || strcmp(hm, method) != 0) {
+    if (!header_is(hm, method)) {
         snprintf(why, whylen, "Header mismatch: Mcp-Method '%s' does not match body '%s'",
                  hm ? hm : "(missing)", method ? method : "(none)");
         return why;
@@ -249,6 +259,13 @@ static enum MHD_Result post_modern(struct http *h, struct MHD_Connection *c, cJS
 {
     char why[512];
     const cJSON *id = mcp__json_get(msg, "id");
+    const char *problem = mcp__engine_meta_problem(mcp__json_obj(msg, "params"));
+    if (problem && id) {
+        enum MHD_Result r =
+            reply_error(c, MHD_HTTP_BAD_REQUEST, id, MCP__RPC_INVALID_PARAMS, problem);
+        cJSON_Delete(msg);
+        return r;
+    }
     if (check_headers(h, c, msg, why, sizeof why)) {
         enum MHD_Result r = reply_error(c, MHD_HTTP_BAD_REQUEST, id, MCP__RPC_HEADER_MISMATCH, why);
         cJSON_Delete(msg);

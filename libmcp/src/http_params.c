@@ -18,20 +18,29 @@
 
 char *mcp__http_header_decode(const char *v)
 {
+    /* HTTP ignores optional whitespace around a field value (RFC 9110 §5.5). */
+    while (*v == ' ' || *v == '\t')
+        v++;
     size_t n = strlen(v);
-    if (n >= 11 && strncmp(v, "=?base64?", 9) == 0 && strcmp(v + n - 2, "?=") == 0) {
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+        n--;
+    if (n >= 11 && strncmp(v, "=?base64?", 9) == 0 && strncmp(v + n - 2, "?=", 2) == 0) {
+        /* Strict: the standard alphabet with its padding, nothing the lenient decoder forgives. */
+        size_t blen = n - 11;
+        if (blen % 4 != 0 || strcspn(v + 9, "-_") < blen)
+            return NULL;
         size_t len = 0;
-        unsigned char *raw = mcp__base64_decode(v + 9, n - 11, &len);
+        unsigned char *raw = mcp__base64_decode(v + 9, blen, &len);
         if (raw && (memchr(raw, 0, len) || !mcp__utf8_valid((char *)raw, len))) {
             mcp__free(raw);
             return NULL;
         }
         return (char *)raw;
     }
-    for (const char *p = v; *p; p++)
-        if (((unsigned char)*p < 0x20 && *p != '\t') || (unsigned char)*p >= 0x7f)
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)v[i] < 0x20 && v[i] != '\t') || (unsigned char)v[i] >= 0x7f)
             return NULL;
-    return mcp__strdup(v);
+    return mcp__strndup(v, n);
 }
 
 /* Whether the decoded header matches the body value, compared as its type says. */

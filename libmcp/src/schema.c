@@ -963,8 +963,25 @@ static int fragment_char(const char **pp)
     return c;
 }
 
-/* Resolves "#", "#/a/b" (RFC 6901, also percent-encoded), or the same behind the root's
- * "$id". Returns the schema (object or boolean) or NULL. */
+/* Finds the subschema of `node` whose "$anchor" is `name` (a plain-name fragment). */
+static const cJSON *find_anchor(const cJSON *node, const char *name, int depth)
+{
+    if (depth > 64 || !(cJSON_IsObject(node) || cJSON_IsArray(node)))
+        return NULL;
+    const cJSON *anchor = cJSON_GetObjectItemCaseSensitive(node, "$anchor");
+    if (cJSON_IsObject(node) && cJSON_IsString(anchor) && strcmp(anchor->valuestring, name) == 0)
+        return node;
+    const cJSON *child;
+    cJSON_ArrayForEach (child, node) {
+        const cJSON *found = find_anchor(child, name, depth + 1);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+/* Resolves "#", "#/a/b" (RFC 6901, also percent-encoded), "#anchor", or the same behind the
+ * root's "$id". Returns the schema (object or boolean) or NULL. */
 static const cJSON *resolve_ref(const cJSON *root, const char *ref)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "$id");
@@ -977,7 +994,9 @@ static const cJSON *resolve_ref(const cJSON *root, const char *ref)
             return root;
     }
     if (*ref != '#')
-        return NULL; /* another document, or an anchor: nothing to fetch it from */
+        return NULL; /* another document: nothing to fetch it from */
+    if (ref[1] && ref[1] != '/')
+        return find_anchor(root, ref + 1, 0);
     const char *p = ref + 1;
     while (*p) {
         char token[256];
@@ -1950,6 +1969,7 @@ static const struct keyword {
     {"$schema", ANNOTATION, NULL},
     {"$id", ANNOTATION, NULL},
     {"$comment", ANNOTATION, NULL},
+    {"$anchor", ANNOTATION, NULL},
     {"deprecated", ANNOTATION, NULL},
     {"readOnly", ANNOTATION, NULL},
     {"writeOnly", ANNOTATION, NULL},

@@ -44,6 +44,16 @@ static int missing_capability(struct mcp_call *call, const cJSON *args, void *ud
     return rc ? rc : mcp_call_text(call, "Success");
 }
 
+/* Echoes the arguments that the client also mirrored into Mcp-Param-* headers. */
+static int custom_headers(struct mcp_call *call, const cJSON *args, void *ud)
+{
+    (void)ud;
+    const char *region = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(args, "region"));
+    const cJSON *priority = cJSON_GetObjectItemCaseSensitive(args, "priority");
+    return mcp_call_text(call, "region=%s priority=%d", region ? region : "",
+                         priority ? priority->valueint : 0);
+}
+
 static int ask_elicitation(struct mcp_call *call, const cJSON *args, void *ud)
 {
     (void)args;
@@ -231,6 +241,12 @@ static const struct {
     {"{\"name\":\"test_logging_tool\",\"description\":\"Diagnostic logging validator "
      "tool\"," NO_ARGS "}",
      logging},
+    {"{\"name\":\"test_custom_headers\",\"description\":\"Arguments mirrored into "
+     "Mcp-Param-Region and Mcp-Param-Priority headers\",\"inputSchema\":{\"type\":\"object\","
+     "\"properties\":{\"region\":{\"type\":\"string\",\"x-mcp-header\":\"Region\"},"
+     "\"priority\":{\"type\":\"integer\",\"x-mcp-header\":\"Priority\"}},"
+     "\"required\":[\"region\"]}}",
+     custom_headers},
     {"{\"name\":\"test_trigger_tool_change\",\"description\":\"Sends "
      "notifications/tools/list_changed to listening clients\"," NO_ARGS "}",
      trigger_change},

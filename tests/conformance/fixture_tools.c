@@ -257,11 +257,16 @@ static const struct {
      "enum schema improvements per SEP-1330\"," NO_ARGS "}",
      elicitation_enums},
     {"{\"name\":\"json_schema_2020_12_tool\",\"description\":\"Tool with JSON Schema 2020-12 "
-     "features for conformance testing (SEP-1613)\",\"inputSchema\":{\"$schema\":\"https://"
-     "json-schema.org/draft/2020-12/schema\",\"type\":\"object\",\"$defs\":{\"address\":{"
-     "\"type\":\"object\",\"properties\":{\"street\":{\"type\":\"string\"},\"city\":{\"type\":"
-     "\"string\"}}}},\"properties\":{\"name\":{\"type\":\"string\"},\"address\":{\"$ref\":\"#/"
-     "$defs/address\"}},\"additionalProperties\":false}}",
+     "features for conformance testing (SEP-1613, SEP-2106)\",\"inputSchema\":{\"$schema\":"
+     "\"https://json-schema.org/draft/2020-12/schema\",\"type\":\"object\",\"$defs\":{"
+     "\"address\":{\"$anchor\":\"addressDef\",\"type\":\"object\",\"properties\":{\"street\":"
+     "{\"type\":\"string\"},\"city\":{\"type\":\"string\"}}}},\"properties\":{\"name\":{"
+     "\"type\":\"string\"},\"address\":{\"$ref\":\"#/$defs/address\"},\"contactMethod\":{"
+     "\"type\":\"string\",\"enum\":[\"phone\",\"email\"]},\"phone\":{\"type\":\"string\"},"
+     "\"email\":{\"type\":\"string\"}},\"allOf\":[{\"anyOf\":[{\"required\":[\"phone\"]},"
+     "{\"required\":[\"email\"]}]}],\"if\":{\"properties\":{\"contactMethod\":{\"const\":"
+     "\"phone\"}},\"required\":[\"contactMethod\"]},\"then\":{\"required\":[\"phone\"]},"
+     "\"else\":{\"required\":[\"email\"]},\"additionalProperties\":false}}",
      json_schema_tool},
     {"{\"name\":\"test_slow\",\"description\":\"Waits the given milliseconds, reporting "
      "progress and stopping when cancelled; returns \\\"done\\\".\",\"inputSchema\":{\"type\":"

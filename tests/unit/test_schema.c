@@ -624,7 +624,16 @@ static void test_check(void)
     CHECK_INT(check("{\"properties\":{\"a\":{\"items\":{\"dependentRequired\":{}}}}}"), MCP_EINVAL);
     CHECK_STR(msg, "unsupported keyword 'dependentRequired' at #/properties/a/items: libmcp "
                    "cannot enforce it");
-    CHECK_BAD("{\"$defs\":{\"a/b~\":{\"$anchor\":\"x\"}}}", "at #/$defs/a~1b~0:");
+    CHECK_BAD("{\"$defs\":{\"a/b~\":{\"dependentSchemas\":{}}}}", "at #/$defs/a~1b~0:");
+    /* A plain-name fragment reaches the subschema that declares it as its $anchor. */
+    CHECK_OK("{\"$defs\":{\"a\":{\"$anchor\":\"addr\",\"type\":\"string\"}},"
+             "\"properties\":{\"x\":{\"$ref\":\"#addr\"}}}");
+    VALID("{\"$defs\":{\"a\":{\"$anchor\":\"addr\",\"type\":\"string\"}},"
+          "\"properties\":{\"x\":{\"$ref\":\"#addr\"}}}",
+          "{\"x\":\"street\"}");
+    INVALID("{\"$defs\":{\"a\":{\"$anchor\":\"addr\",\"type\":\"string\"}},"
+            "\"properties\":{\"x\":{\"$ref\":\"#addr\"}}}",
+            "{\"x\":1}");
     CHECK_BAD("{\"anyOf\":[{},{\"dependencies\":{}}]}", "'dependencies' at #/anyOf/1:");
 
     CHECK_INT(check("{\"properties\":{\"w\":{\"pattern\":\"\\\\bword\\\\b\"}}}"), MCP_EINVAL);
