@@ -4,6 +4,7 @@
 #   make check           install what the tests need, then run every test under ASan+UBSan
 #   make test            run every test with what is installed (no installs)
 #   make run             install, build, and serve the sample workspace (see README)
+#   make bench           benchmarks side by side with the reference SDK (bench/run.sh)
 #   make valgrind        stdio interop run under valgrind
 #   make install         PREFIX=/usr/local DESTDIR= : libmcp, headers, mcp.pc, servers
 #   make format-check    clang-format, no changes
@@ -15,7 +16,7 @@ DESTDIR ?=
 CC ?= cc
 B := build/$(VARIANT)
 
-PKGS := libcjson libmicrohttpd libcurl openssl
+PKGS := libcjson libmicrohttpd libcurl openssl libxml-2.0
 # Evaluated when used, so `make check` can install the packages before the first compile.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
@@ -55,11 +56,18 @@ PROTO_RUNNER := $(B)/tests/protocol-runner
 
 EXAMPLE := $(B)/bin/example-countdown
 
-PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE)
+# servers/<name>/*.c make bin/mcp-<name>
+SERVERS := $(notdir $(wildcard servers/*))
+SERVER_BINS := $(SERVERS:%=$(B)/bin/mcp-%)
+
+# bench/*.c: each file is one standalone program (load generator, floors, echo server)
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+
+PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE) $(SERVER_BINS) $(BENCH_BINS)
 
 .SECONDARY:
 
-.PHONY: all check test test-unit test-protocol test-interop valgrind install run fuzz \
+.PHONY: all check test test-unit test-protocol test-interop valgrind install run fuzz bench \
         format format-check tidy clean deps
 all: $(LIBMCP_A) $(LIBMCP_SO) $(B)/lib/mcp.pc $(PROGRAMS) $(UNIT_BIN)
 
@@ -91,6 +99,17 @@ $(PROTO_RUNNER): $(B)/tests/protocol/runner.o $(LIBMCP_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
 
+define server_rule
+$(B)/bin/mcp-$(1): $$(patsubst %.c,$(B)/%.o,$$(wildcard servers/$(1)/*.c)) $(LIBMCP_A)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) $$^ -o $$@ $$(LIBS)
+endef
+$(foreach s,$(SERVERS),$(eval $(call server_rule,$(s))))
+
+$(B)/bench/%: $(B)/bench/%.o $(LIBMCP_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBMCP_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
@@ -110,6 +129,11 @@ test: all
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+bench:
+	scripts/deps.sh
+	$(MAKE) VARIANT=release all
+	bench/run.sh build/release
 
 valgrind:
 	$(MAKE) VARIANT=debug all
