@@ -38,8 +38,27 @@ bool mcp__json_bool(const cJSON *obj, const char *key, bool fallback)
     return cJSON_IsBool(v) ? cJSON_IsTrue(v) : fallback;
 }
 
+/* cJSON keeps strings NUL-terminated, so "a\u0000b" would silently become "a": a file name
+ * "secret\u0000.txt" would reach a handler as "secret". Such text is refused instead. */
+static bool has_escaped_nul(const char *text, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '"') {
+            in_string = !in_string;
+        } else if (in_string && text[i] == '\\') {
+            if (len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0)
+                return true;
+            i++; /* skip the escaped character, which may be a quote */
+        }
+    }
+    return false;
+}
+
 cJSON *mcp__json_parse(const char *text, size_t len)
 {
+    if (has_escaped_nul(text, len))
+        return NULL;
     const char *end = NULL;
     cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!v)

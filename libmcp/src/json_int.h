@@ -17,7 +17,8 @@ const cJSON *mcp__json_arr(const cJSON *obj, const char *key);
 const cJSON *mcp__json_get(const cJSON *obj, const char *key);
 bool mcp__json_bool(const cJSON *obj, const char *key, bool fallback);
 
-/* Parses exactly `len` bytes of JSON (no trailing garbage). NULL on malformed input. */
+/* Parses exactly `len` bytes of JSON (no trailing garbage). NULL on malformed input, and on
+ * a string holding U+0000, which cJSON would silently cut short. */
 cJSON *mcp__json_parse(const char *text, size_t len);
 
 /* Parses JSON text known to be valid (built into the program); NULL only on ENOMEM. */

@@ -74,6 +74,13 @@ static void test_json(void)
     cJSON *v = mcp__json_parse("{\"a\":1} ", 8);
     CHECK(v != NULL);
     cJSON_Delete(v);
+    v = mcp__json_parse_str("[\"a\\u0000b\"]"); /* would be cut to "a" */
+    CHECK(v == NULL);
+    v = mcp__json_parse_str("[\"a\\\\u0000b\",\"\\\"\\u0000\"]");
+    CHECK(v == NULL);
+    v = mcp__json_parse_str("[\"a\\\\u0000b\"]"); /* an escaped backslash, then text */
+    CHECK(v != NULL && strcmp(cJSON_GetArrayItem(v, 0)->valuestring, "a\\u0000b") == 0);
+    cJSON_Delete(v);
     v = mcp__json_parse("{\"a\":1} x", 9);
     CHECK(v == NULL);
     cJSON_Delete(v);
