@@ -99,12 +99,26 @@ $(PROTO_RUNNER): $(B)/tests/protocol/runner.o $(LIBMCP_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
 
+# A server's capability manifest is compiled in as <name>_manifest_json, the source of its
+# tool metadata (registry/manifests/<name>.json).
 define server_rule
-$(B)/bin/mcp-$(1): $$(patsubst %.c,$(B)/%.o,$$(wildcard servers/$(1)/*.c)) $(LIBMCP_A)
+$(B)/bin/mcp-$(1): $$(patsubst %.c,$(B)/%.o,$$(wildcard servers/$(1)/*.c)) \
+                   $(B)/gen/$(1)_manifest.o $(LIBMCP_A)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_LDFLAGS) $$^ -o $$@ $$(LIBS)
 endef
 $(foreach s,$(SERVERS),$(eval $(call server_rule,$(s))))
+
+# Bytes rather than a string literal: ISO C caps literals at 4095 characters.
+$(B)/gen/%_manifest.c: registry/manifests/%.json
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"; { printf 'extern const char $*_manifest_json[];\n'; \
+	  printf 'const char $*_manifest_json[] = {\n'; \
+	  od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  printf '0};\n'; } > $@
+
+$(B)/gen/%_manifest.o: $(B)/gen/%_manifest.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/bench/%: $(B)/bench/%.o $(LIBMCP_A)
 	@mkdir -p $(dir $@)
