@@ -1,0 +1,135 @@
+/* Small pieces every drive tool uses: entries as JSON, times, MIME types, and error results
+ * that tell the agent what to do next. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <mcp/mcp.h>
+
+#include "drive.h"
+
+int drive_join(char *out, size_t len, const char *a, const char *b)
+{
+    int n = snprintf(out, len, "%s%s%s", a, a[0] ? "/" : "", b);
+    return n < 0 || (size_t)n >= len ? MCP_E2BIG : 0;
+}
+
+void drive_format_time(long long t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, len, "1970-01-01T00:00:00Z");
+}
+
+cJSON *drive_entry_json(const char *display_path, const char *name, const struct drive_stat *st)
+{
+    char when[32];
+    drive_format_time(st->mtime, when, sizeof when);
+    cJSON *e = cJSON_CreateObject();
+    if (!e || !cJSON_AddStringToObject(e, "path", display_path) ||
+        !cJSON_AddStringToObject(e, "name", name) ||
+        !cJSON_AddStringToObject(e, "type", st->is_dir ? "folder" : "file") ||
+        !cJSON_AddNumberToObject(e, "size", (double)st->size) ||
+        !cJSON_AddStringToObject(e, "modified", when) ||
+        (st->etag[0] && !cJSON_AddStringToObject(e, "etag", st->etag))) {
+        cJSON_Delete(e);
+        return NULL;
+    }
+    return e;
+}
+
+static const struct {
+    const char *ext;
+    const char *mime;
+} mime_types[] = {
+    {"txt", "text/plain"},
+    {"md", "text/markdown"},
+    {"csv", "text/csv"},
+    {"tsv", "text/tab-separated-values"},
+    {"html", "text/html"},
+    {"htm", "text/html"},
+    {"css", "text/css"},
+    {"xml", "application/xml"},
+    {"json", "application/json"},
+    {"yaml", "application/yaml"},
+    {"yml", "application/yaml"},
+    {"js", "text/javascript"},
+    {"ts", "text/plain"},
+    {"c", "text/x-c"},
+    {"h", "text/x-c"},
+    {"py", "text/x-python"},
+    {"sh", "text/x-shellscript"},
+    {"ics", "text/calendar"},
+    {"eml", "message/rfc822"},
+    {"log", "text/plain"},
+    {"ini", "text/plain"},
+    {"toml", "text/plain"},
+    {"svg", "image/svg+xml"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"webp", "image/webp"},
+    {"pdf", "application/pdf"},
+    {"zip", "application/zip"},
+    {"mp3", "audio/mpeg"},
+    {"wav", "audio/wav"},
+    {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+    {"odt", "application/vnd.oasis.opendocument.text"},
+    {"ods", "application/vnd.oasis.opendocument.spreadsheet"},
+};
+
+const char *drive_mime_type(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        for (size_t i = 0; i < sizeof mime_types / sizeof *mime_types; i++)
+            if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
+                return mime_types[i].mime;
+    return "application/octet-stream";
+}
+
+bool drive_mime_is_text(const char *mime)
+{
+    return strncmp(mime, "text/", 5) == 0 || strcmp(mime, "application/json") == 0 ||
+           strcmp(mime, "application/xml") == 0 || strcmp(mime, "application/yaml") == 0 ||
+           strcmp(mime, "image/svg+xml") == 0 || strcmp(mime, "message/rfc822") == 0;
+}
+
+int drive_fail(struct mcp_call *call, int rc, const struct drive_op *op, const char *what,
+               const char *path)
+{
+    if (rc == MCP_ECANCELED || rc == MCP_ENOMEM)
+        return rc;
+    if (op && op->why[0])
+        return mcp_call_error(call, "Could not %s '%s': %s.", what, path, op->why);
+    switch (rc) {
+    case MCP_ENOENT:
+        return mcp_call_error(call,
+                              "Could not %s '%s': no such file or folder. Use list_folder or "
+                              "search_files to find the right path.",
+                              what, path);
+    case MCP_EEXIST:
+        return mcp_call_error(call,
+                              "Could not %s '%s': something is already there. Pass "
+                              "overwrite: true to replace it, or choose another name.",
+                              what, path);
+    case MCP_EINVAL:
+        return mcp_call_error(call,
+                              "Could not %s '%s': it is a folder where a file is needed, "
+                              "or a file where a folder is needed.",
+                              what, path);
+    case MCP_ETIMEDOUT:
+        return mcp_call_error(call,
+                              "Could not %s '%s': the storage did not answer in time; "
+                              "try again later.",
+                              what, path);
+    default:
+        return mcp_call_error(call, "Could not %s '%s': %s.", what, path, mcp_strerror(rc));
+    }
+}
