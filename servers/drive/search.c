@@ -23,6 +23,7 @@ struct query {
     const char *type;        /* "file", "folder", "any" */
     long long after, before; /* modified time bounds; LLONG_MIN/MAX when absent */
     long long min_size, max_size;
+    bool sized; /* a size bound was given */
     bool hidden;
 };
 
@@ -101,8 +102,8 @@ static bool matches(struct walk *w, struct drive_root *root, const char *rel,
         return false;
     if (e->st.mtime < q->after || e->st.mtime > q->before)
         return false;
-    if (!e->st.is_dir && (e->st.size < q->min_size || e->st.size > q->max_size))
-        return false;
+    if (q->sized && (e->st.is_dir || e->st.size < q->min_size || e->st.size > q->max_size))
+        return false; /* folders have no size to compare */
     if (q->content && (e->st.is_dir || !content_matches(w, root, rel, &e->st)))
         return false;
     return true;
@@ -184,6 +185,8 @@ int drive_search_files(struct mcp_call *call, const cJSON *args, void *ud)
         .before = before ? parse_time(before) : 1LL << 62,
         .min_size = num_arg(args, "min_size", 0),
         .max_size = num_arg(args, "max_size", 1LL << 62),
+        .sized = cJSON_GetObjectItemCaseSensitive(args, "min_size") ||
+                 cJSON_GetObjectItemCaseSensitive(args, "max_size"),
         .hidden = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "include_hidden")),
     };
     struct walk w = {.d = d, .call = call, .q = &q, .limit = (size_t)num_arg(args, "limit", 100)};

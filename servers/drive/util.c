@@ -107,7 +107,10 @@ int drive_fail(struct mcp_call *call, int rc, const struct drive_op *op, const c
     if (rc == MCP_ECANCELED || rc == MCP_ENOMEM)
         return rc;
     if (op && op->why[0])
-        return mcp_call_error(call, "Could not %s '%s': %s.", what, path, op->why);
+        return mcp_call_error(call, "Could not %s '%s': %s.%s", what, path, op->why,
+                              rc == MCP_ENOENT ? " Use list_folder or search_files to find the "
+                                                 "right path."
+                                               : "");
     switch (rc) {
     case MCP_ENOENT:
         return mcp_call_error(call,

@@ -627,6 +627,9 @@ static int http_error(const struct xfer *x)
     status_text(x, st, sizeof st);
     if (s == 404 || s == 410)
         return fail(op, MCP_ENOENT, "/%s does not exist on the WebDAV server", x->path);
+    if (s == 401 && !w->user)
+        return fail(op, MCP_EACCES,
+                    "the WebDAV server at %s asks for a user name and password (%s)", w->base, st);
     if (s == 401)
         return fail(op, MCP_EACCES,
                     "the WebDAV server at %s did not accept the user name and password (%s)",
@@ -685,6 +688,15 @@ static bool node_text(const xmlNode *n, char *buf, size_t len)
     return ok;
 }
 
+/* Drops a weak ETag's "W/". Apache marks a file's tag weak for the first second after each
+ * change (its clock might not tell two changes apart) and strong afterwards; without the
+ * prefix the tag of one version stays the same. */
+static void strip_weak(char *etag)
+{
+    if (strncmp(etag, "W/", 2) == 0)
+        memmove(etag, etag + 2, strlen(etag + 2) + 1);
+}
+
 /* "HTTP/1.1 200 OK" */
 static bool status_ok(const xmlNode *status)
 {
@@ -716,10 +728,11 @@ static void read_props(const xmlNode *prop, struct drive_stat *st)
             time_t t = curl_getdate(text, NULL);
             st->mtime = t == (time_t)-1 ? 0 : (long long)t;
         } else if (is_dav(n, "getetag")) {
-            /* Kept verbatim (quotes included) so it can go back in If-Match; one too long
-             * for the field is dropped rather than cut. */
+            /* Kept with its quotes so it can go back in If-Match; one too long for the field
+             * is dropped rather than cut. */
             if (!node_text(n, st->etag, sizeof st->etag))
                 st->etag[0] = '\0';
+            strip_weak(st->etag);
         }
     }
 }
@@ -1026,17 +1039,49 @@ release:
     return err;
 }
 
-/* An ETag as If-Match wants it: quoted, as this backend hands them out; one an agent passed
- * without quotes gets them back. Control characters would split the header, so they are
- * refused. */
-static int if_match_header(struct xfer *x, const char *etag)
+/* An if_match argument as a tag for a precondition header: quoted as this backend hands tags
+ * out (an agent may have dropped the quotes), without "W/". Control characters would split
+ * the header, and a tag longer than any handed out cannot match, so both are refused. */
+static int if_match_tag(struct drive_op *op, const char *arg, char *tag, size_t len)
 {
-    for (const unsigned char *s = (const unsigned char *)etag; *s; s++)
-        if (*s < 0x20 || *s == 0x7f)
-            return fail(x->op, MCP_ESTATE, "the if_match ETag is not one this server gave");
-    if (etag[0] == '"' || strncmp(etag, "W/", 2) == 0)
-        return add_header(x, "If-Match: %s", etag);
-    return add_header(x, "If-Match: \"%s\"", etag);
+    const char *s = strncmp(arg, "W/", 2) == 0 ? arg + 2 : arg;
+    int n;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return fail(op, MCP_ESTATE, "the if_match ETag is not one this server gave");
+    n = snprintf(tag, len, s[0] == '"' ? "%s" : "\"%s\"", s);
+    if (n < 0 || (size_t)n >= len)
+        return fail(op, MCP_ESTATE, "the if_match ETag is not one this server gave");
+    return 0;
+}
+
+/* One PUT with an optional precondition header; the caller releases x. */
+static int put(struct xfer *x, struct drive_op *op, const char *path, const void *data, size_t len,
+               const char *precondition)
+{
+    int err = xfer_init(x, op, "PUT", path);
+
+    if (!err)
+        err = add_header(x, "Content-Type: application/octet-stream");
+    if (!err)
+        err = add_header(x, "Expect:"); /* no 100-continue pause before the body */
+    if (!err && precondition)
+        err = add_header(x, "%s", precondition);
+    if (err)
+        return err;
+    x->body = data ? data : "";
+    x->body_len = len;
+    return perform(x);
+}
+
+/* Whether a PUT refused with 412 under If-Match names the current version after all: the
+ * server compared strongly and its tag is (still) weak. */
+static bool only_weak(struct drive_op *op, const char *path, const char *tag)
+{
+    struct drive_stat st;
+
+    return webdav_stat(op, path, &st) == 0 && !st.is_dir && strcmp(st.etag, tag) == 0;
 }
 
 /* The status of a PUT that did not succeed, as an MCP_E* code. */
@@ -1055,44 +1100,49 @@ static int put_error(struct xfer *x, const char *if_match)
     }
     if (x->status == 412)
         return fail(x->op, MCP_EEXIST, "/%s already exists", path);
+    /* Apache answers 409 both for a missing parent and for a PUT onto a folder. */
+    if ((x->status == 409 && webdav_stat(x->op, path, &st) == 0 && st.is_dir) || x->status == 405)
+        return fail(x->op, MCP_EINVAL, "/%s is a folder, not a file", path);
     if (x->status == 409)
         return fail(x->op, MCP_ENOENT, "the folder that should hold /%s does not exist", path);
-    if (x->status == 405)
-        return fail(x->op, MCP_EINVAL, "/%s is a folder, not a file", path);
     return http_error(x);
 }
 
 static int webdav_write(struct drive_op *op, const char *path, const void *data, size_t len,
                         const char *if_match, bool create_only, struct drive_stat *st)
 {
+    char tag[sizeof st->etag], cond[sizeof tag + 16], etag[sizeof st->etag];
+    const char *precondition = create_only ? "If-None-Match: *" : NULL;
     struct drive_stat s;
     struct xfer x;
-    char etag[sizeof s.etag];
-    int err = xfer_init(&x, op, "PUT", path);
+    int err = 0;
 
+    memset(&x, 0, sizeof x);
+    if (if_match) {
+        err = if_match_tag(op, if_match, tag, sizeof tag);
+        snprintf(cond, sizeof cond, "If-Match: %s", tag);
+        precondition = cond;
+    }
     if (!err)
-        err = add_header(&x, "Content-Type: application/octet-stream");
-    if (!err)
-        err = add_header(&x, "Expect:"); /* no 100-continue pause before the body */
-    if (!err && if_match)
-        err = if_match_header(&x, if_match);
-    if (!err && create_only)
-        err = add_header(&x, "If-None-Match: *");
-    if (err)
-        goto release;
-    x.body = data ? data : "";
-    x.body_len = len;
-    err = perform(&x);
+        err = put(&x, op, path, data, len, precondition);
+    if (!err && x.status == 412 && if_match && only_weak(op, path, tag)) {
+        /* Apache's If-Match refuses a weak tag for a second after each change; mod_dav's
+         * own If header compares weakly, as RFC 4918 allows, so ask again with that. */
+        xfer_release(&x);
+        snprintf(cond, sizeof cond, "If: ([%s])", tag);
+        err = put(&x, op, path, data, len, cond);
+    }
     if (!err && (x.status < 200 || x.status > 299))
         err = put_error(&x, if_match);
     if (err)
         goto release;
     memcpy(etag, x.etag, sizeof etag);
+    strip_weak(etag);
     err = webdav_stat(op, path, &s);
     if (err)
         goto release;
     /* The PUT's own ETag names exactly what was written, should another write follow. */
-    if (etag[0] && etag[0] != 'W')
+    if (etag[0])
         memcpy(s.etag, etag, sizeof s.etag);
     *st = s;
 release:
@@ -1120,6 +1170,24 @@ release:
     return err;
 }
 
+/* Whether the folder that would hold `path` is missing; asked only after a failure whose
+ * status does not say (Apache answers a MOVE into a missing folder with 500). */
+static bool parent_missing(struct drive_op *op, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    struct drive_op probe = {.root = op->root, .call = op->call};
+    struct drive_stat st;
+    char *parent = strndup(path, n);
+    int err;
+
+    if (!parent)
+        return false;
+    err = webdav_stat(&probe, parent, &st);
+    free(parent);
+    return err == MCP_ENOENT || (err == 0 && !st.is_dir);
+}
+
 /* MOVE or COPY inside the root. */
 static int relocate(struct drive_op *op, const char *method, const char *from, const char *to,
                     bool overwrite)
@@ -1143,7 +1211,7 @@ static int relocate(struct drive_op *op, const char *method, const char *from, c
         goto release;
     if (x.status == 412)
         err = fail(op, MCP_EEXIST, "/%s already exists", to);
-    else if (x.status == 409)
+    else if (x.status == 409 || (x.status >= 500 && parent_missing(op, to)))
         err = fail(op, MCP_ENOENT, "the folder that should hold /%s does not exist", to);
     else if (x.status < 200 || x.status > 299 || x.status == 207)
         err = http_error(&x);
@@ -1344,6 +1412,16 @@ free_url:
     return err;
 }
 
+/* http_error's sentence, saying which folder could not be opened. */
+static int probe_error(const struct xfer *x)
+{
+    char detail[sizeof x->op->why];
+    int err = http_error(x);
+
+    memcpy(detail, x->op->why, sizeof detail);
+    return fail(x->op, err, "could not open %s: %s", webdav_of(x->op->root)->base, detail);
+}
+
 /* A PROPFIND on the base: the server must answer as a WebDAV collection. It also learns
  * which authentication the server wants, so later requests send it at once. */
 static int probe(struct webdav *w, char *why, size_t whylen)
@@ -1364,8 +1442,12 @@ static int probe(struct webdav *w, char *why, size_t whylen)
                       ? CURLAUTH_DIGEST
                       : CURLAUTH_BASIC;
     status_text(&x, st, sizeof st);
-    if (!err && (x.status == 404 || x.status == 401 || x.status == 403 || x.status >= 500))
+    if (!err && x.status == 404)
+        err = fail(&op, MCP_ENOENT, "there is no folder at %s (%s)", w->base, st);
+    else if (!err && x.status == 401)
         err = http_error(&x);
+    else if (!err && (x.status == 403 || x.status >= 500))
+        err = probe_error(&x);
     else if (!err && x.status != 207)
         err =
             fail(&op, MCP_EIO, "%s is not a WebDAV collection: the server answered %s to PROPFIND",
