@@ -428,6 +428,9 @@ int mcp_call_need_capability(struct mcp_call *call, const char *name)
 
 void mcp_call_close_stream(struct mcp_call *call)
 {
+    /* 2026-07-28 has no stream resumption: closing would lose the response for good. */
+    if (mcp__call_modern(call))
+        return;
     if (call->sink && call->sink->interrupt)
         call->sink->interrupt(call->sink);
 }

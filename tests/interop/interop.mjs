@@ -373,9 +373,7 @@ const known = {
     },
     test_reconnection: {
         // The tool closes its SSE stream mid-call for the client to resume with Last-Event-ID
-        // (SEP-1699); 2026-07-28 dropped stream resumption, so there the answer is lost.
-        notApplicable: () =>
-            modern && opt.transport === 'http' ? 'SSE resumption (SEP-1699) is not part of 2026-07-28' : null,
+        // (SEP-1699); 2026-07-28 has no resumption, so there libmcp keeps the stream open.
         check: expectText('Reconnection test completed'),
     },
     test_sampling: {

@@ -113,7 +113,7 @@ int mcp_call_need_capability(struct mcp_call *call, const char *name);
 
 /* Ends the transport stream carrying this call's messages early, if the transport can
  * (Streamable HTTP, legacy sessions: the client resumes with Last-Event-ID); later messages
- * are kept for the resumed stream. A no-op on stdio. */
+ * are kept for the resumed stream. A no-op on stdio and in 2026-07-28, which cannot resume. */
 void mcp_call_close_stream(struct mcp_call *call);
 
 /* Form elicitation: `message` and `schema_json` (requestedSchema as JSON text) borrowed.
