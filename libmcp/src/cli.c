@@ -9,6 +9,7 @@
 
 #include "alloc_int.h"
 #include "json_int.h"
+#include "mcp/http.h"
 #include "mcp/mcp.h"
 #include "server_int.h"
 #include "transport_int.h"
@@ -22,6 +23,7 @@ struct options {
     const char *config;
     const char *log_level;
     bool manifest;
+    struct mcp_http_options http_opt; /* the --auth-* settings */
 };
 
 static struct mcp_server *signalled_server;
@@ -46,7 +48,17 @@ static void usage(FILE *f, const struct mcp_server *srv)
             "  --log-level LEVEL    diagnostics on stderr: debug, info, warning, error\n"
             "  --manifest           print what this server offers as JSON and exit\n"
             "  --help               show this help\n"
-            "  --version            show the version\n",
+            "  --version            show the version\n"
+            "\nAuthentication over HTTP (off unless --auth-tokens or --auth-jwks is given):\n"
+            "  --auth-tokens FILE   accept bearer tokens whose SHA-256 hex digest is in FILE,\n"
+            "                       one a line: DIGEST [PRINCIPAL [SCOPE...]]\n"
+            "  --auth-jwks FILE     accept JWT access tokens (RS256, ES256) signed by a key in\n"
+            "                       this JWKS file; needs --auth-issuer and --auth-resource\n"
+            "  --auth-issuer URL    the issuer (\"iss\") JWTs must come from\n"
+            "  --auth-resource URL  this server's canonical URL: the JWT audience (\"aud\")\n"
+            "                       and the resource in /.well-known/oauth-protected-resource\n"
+            "  --auth-server URL    authorization server to advertise (default: the issuer)\n"
+            "  --auth-scope SCOPES  space-separated scopes every request needs (else 403)\n",
             srv->name);
 }
 
@@ -108,6 +120,18 @@ static int parse(int argc, char **argv, struct options *o, const struct mcp_serv
             value = &o->config;
         } else if (strcmp(a, "--log-level") == 0) {
             value = &o->log_level;
+        } else if (strcmp(a, "--auth-tokens") == 0) {
+            value = &o->http_opt.auth_token_file;
+        } else if (strcmp(a, "--auth-jwks") == 0) {
+            value = &o->http_opt.auth_jwks_file;
+        } else if (strcmp(a, "--auth-issuer") == 0) {
+            value = &o->http_opt.auth_issuer;
+        } else if (strcmp(a, "--auth-resource") == 0) {
+            value = &o->http_opt.auth_resource;
+        } else if (strcmp(a, "--auth-server") == 0) {
+            value = &o->http_opt.auth_server;
+        } else if (strcmp(a, "--auth-scope") == 0) {
+            value = &o->http_opt.auth_required_scope;
         } else {
             fprintf(stderr, "%s: unknown option '%s' (see --help)\n", srv->name, a);
             return 2;
@@ -130,9 +154,18 @@ int mcp_main(struct mcp_server *srv, int argc, char **argv)
         return 1;
     }
     struct options o = {0};
+    mcp_http_options_init(&o.http_opt);
     int status = parse(argc, argv, &o, srv);
     if (status < 0 && o.manifest)
         status = print_manifest(srv);
+    const struct mcp_http_options *ho = &o.http_opt;
+    if (status < 0 && !o.http &&
+        (ho->auth_token_file || ho->auth_jwks_file || ho->auth_issuer || ho->auth_resource ||
+         ho->auth_server || ho->auth_required_scope)) {
+        /* stdio has no tokens: the host that starts the server is the one it trusts. */
+        fprintf(stderr, "%s: --auth-* options apply to --http only\n", srv->name);
+        status = 2;
+    }
     if (status < 0 && o.config) {
         fprintf(stderr, "%s: --config is not supported by this server\n", srv->name);
         status = 2;
@@ -154,7 +187,7 @@ int mcp_main(struct mcp_server *srv, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    int rc = o.http ? mcp__serve_http_address(srv, o.http)
+    int rc = o.http ? mcp__serve_http_address(srv, o.http, &o.http_opt)
                     : mcp_server_serve_stdio(srv, STDIN_FILENO, STDOUT_FILENO);
     if (rc)
         fprintf(stderr, "%s: %s\n", srv->name, mcp_strerror(rc));

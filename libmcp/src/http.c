@@ -1,7 +1,8 @@
 /* The Streamable HTTP transport on libmicrohttpd: one endpoint for POST, GET and DELETE;
  * legacy sessions (Mcp-Session-Id) and the stateless 2026-07-28 revision side by side;
- * Host/Origin checks against DNS rebinding; size, connection and time limits. Requests run
- * on the worker pool; each connection thread streams its request's events. */
+ * Host/Origin checks against DNS rebinding; bearer-token authentication and the RFC 9728
+ * metadata; size, connection and time limits. Requests run on the worker pool; each
+ * connection thread streams its request's events. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -10,11 +11,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "alloc_int.h"
+#include "auth_int.h"
 #include "base64_int.h"
 #include "buf_int.h"
 #include "http_int.h"
@@ -33,30 +36,38 @@ struct http {
     struct mcp_http_options opt;
     struct mcp__pool *pool;
     struct mcp__sessions sessions;
+    struct mcp__auth *auth; /* NULL: authentication off */
 };
 
 /* What one HTTP request accumulates before it is answered. */
 struct request {
     struct mcp__buf body;
     bool too_big;
+    /* Authentication, decided from the headers before any body is kept. */
+    int auth_rc;                 /* 0, or why the request is refused (mcp__auth_check) */
+    const char *auth_why;        /* static text for the client */
+    struct mcp__identity *ident; /* the token's identity (a reference), or NULL */
 };
 
 struct job {
     struct mcp__peer *peer;
     cJSON *msg;
     struct mcp__stream *stream;
+    struct mcp__identity *ident; /* a reference, or NULL: the engine sees no origin */
     bool batch;
 };
 
 static void run_job(void *arg)
 {
     struct job *j = arg;
+    const struct mcp__origin *origin = j->ident ? &j->ident->origin : NULL;
     if (j->batch)
-        mcp__engine_batch(j->peer, j->msg, &j->stream->sink, NULL);
+        mcp__engine_batch(j->peer, j->msg, &j->stream->sink, origin);
     else
-        mcp__engine_request(j->peer, j->msg, &j->stream->sink, NULL);
+        mcp__engine_request(j->peer, j->msg, &j->stream->sink, origin);
     mcp__stream_unref(j->stream);
     mcp__peer_unref(j->peer);
+    mcp__identity_unref(j->ident);
     mcp__free(j);
 }
 
@@ -88,6 +99,43 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, co
     return ret;
 }
 
+/* 401 or 403 with the challenge that tells the client where to get a (better) token. `scope`
+ * is one this request needs beyond the required ones; `why` says what is wrong with the token.
+ * Neither the token nor anything derived from it is echoed or logged. */
+static enum MHD_Result reply_auth(struct http *h, struct MHD_Connection *c,
+                                  enum mcp__challenge kind, const char *scope, const char *why)
+{
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    char *challenge = mcp__auth_challenge(h->auth, host, kind, scope, why);
+    char message[256];
+    if (kind == MCP__CHALLENGE_MISSING)
+        snprintf(message, sizeof message,
+                 "Unauthorized: send \"Authorization: Bearer TOKEN\"; the WWW-Authenticate header "
+                 "links the metadata that says where to get one");
+    else if (kind == MCP__CHALLENGE_INVALID)
+        snprintf(message, sizeof message, "Unauthorized: %s; get a new token",
+                 why ? why : "the access token is not accepted");
+    else
+        snprintf(message, sizeof message,
+                 "Forbidden: the access token lacks scope %s; ask for a token with it",
+                 scope ? scope : "this request needs");
+    char *body = mcp__engine_error(NULL, MCP__RPC_INVALID_REQUEST, message, NULL);
+    struct MHD_Response *r =
+        challenge && body
+            ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_COPY)
+            : NULL;
+    enum MHD_Result ret = MHD_NO;
+    if (r && MHD_add_response_header(r, "Content-Type", "application/json") == MHD_YES &&
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge) == MHD_YES)
+        ret = MHD_queue_response(
+            c, kind == MCP__CHALLENGE_SCOPE ? MHD_HTTP_FORBIDDEN : MHD_HTTP_UNAUTHORIZED, r);
+    if (r)
+        MHD_destroy_response(r);
+    mcp__free(body);
+    mcp__free(challenge);
+    return ret;
+}
+
 /* The HTTP status a JSON-RPC error response calls for (2026-07-28 names several). */
 static unsigned status_for(const char *json, size_t len, bool modern)
 {
@@ -110,10 +158,11 @@ static unsigned status_for(const char *json, size_t len, bool modern)
 }
 
 /* Runs a request on the pool and answers with JSON when its first event is its response,
- * otherwise with an SSE stream of its events. */
+ * otherwise with an SSE stream of its events. The job takes its own reference to `ident`. */
 static enum MHD_Result dispatch(struct http *h, struct MHD_Connection *c, struct mcp__peer *peer,
                                 cJSON *msg, bool batch, struct mcp__stream *stream,
-                                const char *session, bool modern, bool prime)
+                                struct mcp__identity *ident, const char *session, bool modern,
+                                bool prime)
 {
     struct job *j = mcp__malloc(sizeof(*j));
     if (!j) {
@@ -123,8 +172,11 @@ static enum MHD_Result dispatch(struct http *h, struct MHD_Connection *c, struct
     }
     mcp__peer_ref(peer);
     mcp__stream_ref(stream);
-    *j = (struct job){.peer = peer, .msg = msg, .stream = stream, .batch = batch};
+    if (ident)
+        mcp__identity_ref(ident);
+    *j = (struct job){.peer = peer, .msg = msg, .stream = stream, .ident = ident, .batch = batch};
     if (mcp__pool_submit(h->pool, run_job, j)) {
+        mcp__identity_unref(ident);
         mcp__stream_unref(stream);
         mcp__peer_unref(peer);
         cJSON_Delete(msg);
@@ -242,7 +294,68 @@ static const char *check_headers(struct http *h, struct MHD_Connection *c, const
     return NULL;
 }
 
+/* For a tools/call of a tool whose scope the token lacks: that scope. Answered with 403 so
+ * the client can ask for it (step-up), rather than with a tool error it cannot act on. */
+static const char *tool_scope_missing(const struct http *h, const struct mcp__identity *ident,
+                                      const cJSON *msg)
+{
+    if (!ident || !cJSON_IsObject(msg))
+        return NULL;
+    const char *method = mcp__json_str(msg, "method");
+    if (!method || strcmp(method, "tools/call") != 0)
+        return NULL;
+    const char *name = mcp__json_str(mcp__json_obj(msg, "params"), "name");
+    const struct mcp__entry *e = name ? mcp__table_find(&h->srv->tools, name) : NULL;
+    return e && e->scope && !mcp__identity_has_scope(ident, e->scope) ? e->scope : NULL;
+}
+
+/* Whether the request may go on; otherwise queues the 401/403 (or 503) in *ret. */
+static bool authorized(struct http *h, struct MHD_Connection *c, const struct request *req,
+                       enum MHD_Result *ret)
+{
+    if (!h->auth)
+        return true;
+    if (req->auth_rc == MCP_ENOMEM) {
+        *ret = reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, MCP__RPC_INTERNAL_ERROR,
+                           "Internal error: out of memory");
+        return false;
+    }
+    if (req->auth_rc) {
+        *ret = reply_auth(
+            h, c, req->auth_rc == MCP_ENOENT ? MCP__CHALLENGE_MISSING : MCP__CHALLENGE_INVALID,
+            NULL, req->auth_why);
+        return false;
+    }
+    if (mcp__auth_missing_scope(h->auth, req->ident)) {
+        *ret = reply_auth(h, c, MCP__CHALLENGE_SCOPE, NULL, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* RFC 9728: where clients learn which authorization server issues tokens for us. */
+static enum MHD_Result metadata(struct http *h, struct MHD_Connection *c, const char *method)
+{
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, MCP__RPC_INVALID_REQUEST,
+                           "Method Not Allowed: the metadata is read with GET");
+    char *doc =
+        mcp__auth_metadata(h->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"));
+    if (!doc)
+        return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, MCP__RPC_INTERNAL_ERROR,
+                           "Internal error: out of memory");
+    enum MHD_Result ret = reply(c, MHD_HTTP_OK, "application/json", doc, NULL);
+    mcp__free(doc);
+    return ret;
+}
+
 /* --- Methods. */
+
+/* The authenticated principal a session belongs to, or NULL without authentication. */
+static const char *principal_of(const struct request *req)
+{
+    return req->ident ? req->ident->principal : NULL;
+}
 
 static bool is_modern(struct MHD_Connection *c, const cJSON *msg)
 {
@@ -255,7 +368,8 @@ static bool is_modern(struct MHD_Connection *c, const cJSON *msg)
     return v != NULL && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mcp-Session-Id");
 }
 
-static enum MHD_Result post_modern(struct http *h, struct MHD_Connection *c, cJSON *msg)
+static enum MHD_Result post_modern(struct http *h, struct MHD_Connection *c, cJSON *msg,
+                                   struct mcp__identity *ident)
 {
     char why[512];
     const cJSON *id = mcp__json_get(msg, "id");
@@ -279,7 +393,7 @@ static enum MHD_Result post_modern(struct http *h, struct MHD_Connection *c, cJS
         struct mcp__stream *s = mcp__stream_new(1);
         if (s)
             s->cancel_on_close = true;
-        ret = s ? dispatch(h, c, peer, msg, false, s, NULL, true, false) : MHD_NO;
+        ret = s ? dispatch(h, c, peer, msg, false, s, ident, NULL, true, false) : MHD_NO;
         if (!s)
             cJSON_Delete(msg);
         /* This response is the request's only stream: when it goes, the request is done. */
@@ -298,7 +412,7 @@ static enum MHD_Result post_modern(struct http *h, struct MHD_Connection *c, cJS
 }
 
 static enum MHD_Result post_legacy(struct http *h, struct MHD_Connection *c, cJSON *msg,
-                                   struct mcp__session *session)
+                                   struct mcp__session *session, struct mcp__identity *ident)
 {
     struct mcp__peer *peer = session->peer;
     char *err = NULL;
@@ -322,7 +436,8 @@ static enum MHD_Result post_legacy(struct http *h, struct MHD_Connection *c, cJS
         pthread_mutex_lock(&peer->lock);
         bool prime = mcp__rev_has(peer->rev, MCP__F_ICONS); /* resumable streams: 2025-11-25 */
         pthread_mutex_unlock(&peer->lock);
-        ret = dispatch(h, c, peer, msg, kind == MCP__MSG_BATCH, s, session->id, false, prime);
+        ret =
+            dispatch(h, c, peer, msg, kind == MCP__MSG_BATCH, s, ident, session->id, false, prime);
         mcp__stream_unref(s);
         return ret;
     }
@@ -360,8 +475,13 @@ static enum MHD_Result post(struct http *h, struct MHD_Connection *c, struct req
     if (!msg)
         return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, MCP__RPC_PARSE_ERROR,
                            "Parse error: malformed JSON");
+    const char *scope = tool_scope_missing(h, req->ident, msg);
+    if (scope) {
+        cJSON_Delete(msg);
+        return reply_auth(h, c, MCP__CHALLENGE_SCOPE, scope, NULL);
+    }
     if (is_modern(c, msg))
-        return post_modern(h, c, msg);
+        return post_modern(h, c, msg, req->ident);
 
     const char *hv = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "MCP-Protocol-Version");
     if (hv && !mcp__rev_find(hv)) {
@@ -372,7 +492,7 @@ static enum MHD_Result post(struct http *h, struct MHD_Connection *c, struct req
     const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mcp-Session-Id");
     struct mcp__session *session = NULL;
     if (sid) {
-        session = mcp__session_find(&h->sessions, sid);
+        session = mcp__session_find(&h->sessions, sid, principal_of(req));
         if (!session) {
             cJSON_Delete(msg);
             return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, MCP__RPC_INVALID_REQUEST,
@@ -386,20 +506,20 @@ static enum MHD_Result post(struct http *h, struct MHD_Connection *c, struct req
                                "Bad Request: Mcp-Session-Id header required (send initialize "
                                "first)");
         }
-        int rc = mcp__session_create(&h->sessions, h->srv, &session);
+        int rc = mcp__session_create(&h->sessions, h->srv, principal_of(req), &session);
         if (rc) {
             cJSON_Delete(msg);
             return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, MCP__RPC_INTERNAL_ERROR,
                                "Too many sessions: try again later");
         }
     }
-    enum MHD_Result ret = post_legacy(h, c, msg, session);
+    enum MHD_Result ret = post_legacy(h, c, msg, session, req->ident);
     mcp__session_unref(&h->sessions, session);
     return ret;
 }
 
 /* GET: the session's standalone stream, or a resumed request stream (Last-Event-ID). */
-static enum MHD_Result get(struct http *h, struct MHD_Connection *c)
+static enum MHD_Result get(struct http *h, struct MHD_Connection *c, const struct request *req)
 {
     const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mcp-Session-Id");
     if (!sid)
@@ -409,7 +529,7 @@ static enum MHD_Result get(struct http *h, struct MHD_Connection *c)
     if (!accept || !strstr(accept, "text/event-stream"))
         return reply_error(c, MHD_HTTP_NOT_ACCEPTABLE, NULL, MCP__RPC_INVALID_REQUEST,
                            "Not Acceptable: GET serves text/event-stream");
-    struct mcp__session *session = mcp__session_find(&h->sessions, sid);
+    struct mcp__session *session = mcp__session_find(&h->sessions, sid, principal_of(req));
     if (!session)
         return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, MCP__RPC_INVALID_REQUEST,
                            "Session not found");
@@ -448,11 +568,12 @@ static enum MHD_Result get(struct http *h, struct MHD_Connection *c)
     return ret;
 }
 
-static enum MHD_Result delete (struct http *h, struct MHD_Connection *c) {
+static enum MHD_Result delete (struct http *h, struct MHD_Connection *c,
+                               const struct request *req) {
     const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mcp-Session-Id");
     if (!sid) return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, MCP__RPC_INVALID_REQUEST,
                                  "Method Not Allowed: DELETE needs a legacy session");
-    struct mcp__session *session = mcp__session_find(&h->sessions, sid);
+    struct mcp__session *session = mcp__session_find(&h->sessions, sid, principal_of(req));
     if (!session) return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, MCP__RPC_INVALID_REQUEST,
                                      "Session not found");
     mcp__session_end(&h->sessions, session);
@@ -472,10 +593,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return MHD_NO;
         mcp__buf_init(&req->body, h->opt.max_body);
         *con_cls = req;
+        /* Decided now, so a body without a good token is read but never kept. */
+        if (h->auth && strcmp(url, h->opt.endpoint) == 0)
+            req->auth_rc = mcp__auth_check(
+                h->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+                time(NULL), &req->ident, &req->auth_why);
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!req->too_big && mcp__buf_add(&req->body, upload, *upload_size))
+        if (!req->too_big && !req->auth_rc && mcp__buf_add(&req->body, upload, *upload_size))
             req->too_big = true; /* keep reading, then answer 413 */
         *upload_size = 0;
         return MHD_YES;
@@ -484,14 +610,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         !origin_allowed(h, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin")))
         return reply_error(c, MHD_HTTP_FORBIDDEN, NULL, MCP__RPC_INVALID_REQUEST,
                            "Forbidden: Host or Origin not allowed");
+    if (h->auth && mcp__auth_is_metadata_path(h->auth, url))
+        return metadata(h, c, method);
     if (strcmp(url, h->opt.endpoint) != 0)
         return reply(c, MHD_HTTP_NOT_FOUND, "text/plain", "Not Found\n", NULL);
+    enum MHD_Result denied;
+    if (!authorized(h, c, req, &denied))
+        return denied;
     if (strcmp(method, "POST") == 0)
         return post(h, c, req);
     if (strcmp(method, "GET") == 0)
-        return get(h, c);
+        return get(h, c, req);
     if (strcmp(method, "DELETE") == 0)
-        return delete (h, c);
+        return delete (h, c, req);
     return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, MCP__RPC_INVALID_REQUEST,
                        "Method Not Allowed");
 }
@@ -505,6 +636,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct request *req = *con_cls;
     if (req) {
         mcp__buf_release(&req->body);
+        mcp__identity_unref(req->ident);
         mcp__free(req);
     }
     *con_cls = NULL;
@@ -546,9 +678,15 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
         fprintf(stderr, "%s: --http needs a numeric address, not '%s'\n", srv->name, opt->host);
         return MCP_EINVAL;
     }
+    /* Tokens are checked against what the tables hold now: load after the tools are added. */
+    int rc = mcp__auth_new(opt, srv, &h.auth);
+    if (rc)
+        return rc;
     int pipefd[2];
-    if (pipe(pipefd))
+    if (pipe(pipefd)) {
+        mcp__auth_free(h.auth);
         return MCP_EIO;
+    }
     signal(SIGPIPE, SIG_IGN);
     mcp__server_freeze(srv);
     h.pool = mcp__pool_new(256);
@@ -563,7 +701,6 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                                MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END)
             : NULL;
-    int rc = 0;
     if (!d) {
         fprintf(stderr, "%s: cannot listen on %s:%u\n", srv->name, opt->host, opt->port);
         rc = MCP_EIO;
@@ -571,6 +708,11 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
         fprintf(stderr, "%s: serving MCP at http://%s%s%s:%u%s\n", srv->name,
                 addr == (const struct sockaddr *)&addr6 ? "[" : "", opt->host,
                 addr == (const struct sockaddr *)&addr6 ? "]" : "", opt->port, opt->endpoint);
+        if (h.auth)
+            fprintf(stderr,
+                    "%s: bearer token required; metadata at /.well-known/"
+                    "oauth-protected-resource%s\n",
+                    srv->name, opt->endpoint);
         atomic_store(&srv->stop_fd, pipefd[1]);
         char b;
         while (!atomic_load(&srv->stopping) && read(pipefd[0], &b, 1) < 0)
@@ -587,15 +729,20 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
     mcp__pool_free(h.pool);
     if (!d)
         mcp__sessions_release(&h.sessions);
+    mcp__auth_free(h.auth); /* after the daemon and the pool: no request holds it now */
     close(pipefd[0]);
     close(pipefd[1]);
     return rc;
 }
 
-int mcp__serve_http_address(struct mcp_server *srv, const char *host_port)
+int mcp__serve_http_address(struct mcp_server *srv, const char *host_port,
+                            const struct mcp_http_options *base)
 {
     struct mcp_http_options opt;
-    mcp_http_options_init(&opt);
+    if (base)
+        opt = *base;
+    else
+        mcp_http_options_init(&opt);
     char host[128];
     const char *colon = strrchr(host_port, ':');
     unsigned long port = colon ? strtoul(colon + 1, NULL, 10) : 0;

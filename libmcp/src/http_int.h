@@ -70,7 +70,8 @@ struct mcp__session {
     struct mcp__peer *peer;
     time_t last_used;
     unsigned refs;
-    bool ended; /* DELETE or expiry: later use is 404 */
+    bool ended;  /* DELETE or expiry: later use is 404 */
+    char *owner; /* the principal that created it (owned), or NULL without authentication */
     unsigned next_stream;
     struct mcp__stream *streams;   /* recent streams, for resumption */
     struct mcp__stream *listening; /* the standalone GET stream, or NULL */
@@ -88,12 +89,15 @@ struct mcp__sessions {
 void mcp__sessions_init(struct mcp__sessions *ss, size_t max, unsigned ttl_seconds);
 /* Ends every session (server shutdown). */
 void mcp__sessions_release(struct mcp__sessions *ss);
-/* Creates a session for `srv` (the caller holds one reference). MCP_EAGAIN when the cap is
- * reached and no session is idle enough to evict. */
-int mcp__session_create(struct mcp__sessions *ss, struct mcp_server *srv,
+/* Creates a session for `srv` owned by `principal` (borrowed, copied; NULL without
+ * authentication); the caller holds one reference. MCP_EAGAIN when the cap is reached and no
+ * session is idle enough to evict. */
+int mcp__session_create(struct mcp__sessions *ss, struct mcp_server *srv, const char *principal,
                         struct mcp__session **out);
-/* Finds a live session and takes a reference, or NULL. */
-struct mcp__session *mcp__session_find(struct mcp__sessions *ss, const char *id);
+/* Finds a live session of `principal` (NULL without authentication) and takes a reference,
+ * or NULL: another principal's session id is as good as none, so a leaked id is useless. */
+struct mcp__session *mcp__session_find(struct mcp__sessions *ss, const char *id,
+                                       const char *principal);
 void mcp__session_unref(struct mcp__sessions *ss, struct mcp__session *s);
 /* Ends a session now (DELETE). */
 void mcp__session_end(struct mcp__sessions *ss, struct mcp__session *s);

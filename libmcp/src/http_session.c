@@ -27,6 +27,7 @@ static void session_free(struct mcp__session *s)
     }
     mcp__stream_unref(s->listening);
     mcp__peer_unref(s->peer);
+    mcp__free(s->owner);
     mcp__free(s);
 }
 
@@ -80,13 +81,19 @@ static void sweep(struct mcp__sessions *ss, time_t now)
     }
 }
 
-int mcp__session_create(struct mcp__sessions *ss, struct mcp_server *srv, struct mcp__session **out)
+int mcp__session_create(struct mcp__sessions *ss, struct mcp_server *srv, const char *principal,
+                        struct mcp__session **out)
 {
     struct mcp__session *s = mcp__calloc(1, sizeof(*s));
     unsigned char raw[32];
     if (!s)
         return MCP_ENOMEM;
+    if (principal && !(s->owner = mcp__strdup(principal))) {
+        mcp__free(s);
+        return MCP_ENOMEM;
+    }
     if (RAND_bytes(raw, sizeof raw) != 1) {
+        mcp__free(s->owner);
         mcp__free(s);
         return MCP_EIO;
     }
@@ -95,6 +102,7 @@ int mcp__session_create(struct mcp__sessions *ss, struct mcp_server *srv, struct
         s->id[2 * i + 1] = "0123456789abcdef"[raw[i] & 15];
     }
     if (!(s->peer = mcp__peer_new(srv, NULL))) {
+        mcp__free(s->owner);
         mcp__free(s);
         return MCP_ENOMEM;
     }
@@ -111,6 +119,7 @@ int mcp__session_create(struct mcp__sessions *ss, struct mcp_server *srv, struct
     pthread_mutex_unlock(&ss->lock);
     if (rc) {
         mcp__peer_unref(s->peer);
+        mcp__free(s->owner);
         mcp__free(s);
         return rc;
     }
@@ -118,13 +127,20 @@ int mcp__session_create(struct mcp__sessions *ss, struct mcp_server *srv, struct
     return 0;
 }
 
-struct mcp__session *mcp__session_find(struct mcp__sessions *ss, const char *id)
+static bool same_owner(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+struct mcp__session *mcp__session_find(struct mcp__sessions *ss, const char *id,
+                                       const char *principal)
 {
     pthread_mutex_lock(&ss->lock);
     time_t now = time(NULL);
     struct mcp__session *found = NULL;
     for (struct mcp__session *s = ss->list; s && !found; s = s->next) {
-        if (strcmp(s->id, id) == 0 && now - s->last_used <= (time_t)ss->ttl_seconds) {
+        if (strcmp(s->id, id) == 0 && now - s->last_used <= (time_t)ss->ttl_seconds &&
+            same_owner(s->owner, principal)) {
             found = s;
             s->refs++;
             s->last_used = now;
