@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential pkg-config git ca-certificates curl
     libcjson-dev libmicrohttpd-dev libcurl4-openssl-dev libical-dev libssl-dev libxml2-dev
-    clang-format valgrind
+    clang-format valgrind poppler-utils unzip
 )
 # npm fetches the pinned Node 22 runtime and test peers (scripts/npm-deps.sh). A machine that
 # already has npm (e.g. from NodeSource, whose nodejs conflicts with Debian's npm) keeps it.

@@ -53,7 +53,7 @@ static int put(struct drive *d, struct mcp_call *call, const struct drive_path *
     bool existed = dp->root->ops->stat(&op, dp->rel, &before) == 0;
     op.why[0] = '\0';
     int rc = dp->root->ops->write(&op, dp->rel, data, len, if_match, !overwrite, &after);
-    if (rc == MCP_EEXIST && !op.why[0])
+    if (rc == MCP_EEXIST)
         return mcp_call_error(call,
                               "'%s' already exists. Pass overwrite: true to replace it "
                               "(or if_match with its ETag to replace only the version "
@@ -404,7 +404,7 @@ static int transfer(struct mcp_call *call, const cJSON *args, struct drive *d, b
         op.root = from.root;
         rc = from.root->ops->remove(&op, from.rel);
     }
-    if (rc == MCP_EEXIST && !op.why[0])
+    if (rc == MCP_EEXIST)
         return mcp_call_error(call,
                               "'%s' already exists. Pass overwrite: true to replace it, "
                               "or choose another name.",

@@ -106,33 +106,27 @@ int drive_fail(struct mcp_call *call, int rc, const struct drive_op *op, const c
 {
     if (rc == MCP_ECANCELED || rc == MCP_ENOMEM)
         return rc;
-    if (op && op->why[0])
-        return mcp_call_error(call, "Could not %s '%s': %s.%s", what, path, op->why,
-                              rc == MCP_ENOENT ? " Use list_folder or search_files to find the "
-                                                 "right path."
-                                               : "");
+    const char *why = op && op->why[0] ? op->why : NULL;
+    const char *hint = "";
     switch (rc) {
     case MCP_ENOENT:
-        return mcp_call_error(call,
-                              "Could not %s '%s': no such file or folder. Use list_folder or "
-                              "search_files to find the right path.",
-                              what, path);
+        why = why ? why : "no such file or folder";
+        hint = " Use list_folder or search_files to find the right path.";
+        break;
     case MCP_EEXIST:
-        return mcp_call_error(call,
-                              "Could not %s '%s': something is already there. Pass "
-                              "overwrite: true to replace it, or choose another name.",
-                              what, path);
+        why = why ? why : "something is already there";
+        hint = " Pass overwrite: true to replace it, or choose another name.";
+        break;
     case MCP_EINVAL:
-        return mcp_call_error(call,
-                              "Could not %s '%s': it is a folder where a file is needed, "
-                              "or a file where a folder is needed.",
-                              what, path);
+        why = why ? why : "it is a folder where a file is needed, or a file where a folder is";
+        break;
     case MCP_ETIMEDOUT:
-        return mcp_call_error(call,
-                              "Could not %s '%s': the storage did not answer in time; "
-                              "try again later.",
-                              what, path);
+        why = why ? why : "the storage did not answer in time";
+        hint = " Try again later.";
+        break;
     default:
-        return mcp_call_error(call, "Could not %s '%s': %s.", what, path, mcp_strerror(rc));
+        why = why ? why : mcp_strerror(rc);
+        break;
     }
+    return mcp_call_error(call, "Could not %s '%s': %s.%s", what, path, why, hint);
 }

@@ -1344,10 +1344,8 @@ static int set_base(struct webdav *w, CURLU *u)
         size_t n = strlen(path);
         char *slashed = malloc(n + 2);
 
-        if (slashed) {
-            memcpy(slashed, path, n);
-            memcpy(slashed + n, "/", 2);
-        }
+        if (slashed)
+            snprintf(slashed, n + 2, "%s/", path);
         free(path);
         path = slashed;
         if (!path || curl_url_set(u, CURLUPART_PATH, path, 0) != CURLUE_OK)

@@ -61,9 +61,19 @@ async function call(name, args, extra = {}) {
     const text = (r.content || []).map((c) => c.text || '').join('\n');
     return { ...r, text };
 }
+// The WebDAV server runs as the owner of its data folder: what the test plants (as root)
+// must belong to that user too, or the server cannot change it.
+const owner = fs.statSync(DATA);
+function chownTree(path) {
+    if (process.getuid() !== 0 || owner.uid === 0) return;
+    fs.lchownSync(path, owner.uid, owner.gid);
+    if (fs.lstatSync(path).isDirectory())
+        for (const name of fs.readdirSync(path)) chownTree(join(path, name));
+}
 const write = (rel, content) => {
     fs.mkdirSync(join(DATA, rel, '..'), { recursive: true });
     fs.writeFileSync(join(DATA, rel), content);
+    chownTree(DATA);
 };
 const read = (rel) => fs.readFileSync(join(DATA, rel), 'utf8');
 const exists = (rel) => fs.existsSync(join(DATA, rel));

@@ -159,7 +159,7 @@ fi
 # --- WebDAV backend against Apache mod_dav
 if env_out=$(tests/drive/apache.sh start "$work/apache" 2>"$work/apache.err"); then
     apache_up=1
-    eval "$(echo "$env_out" | grep -E '^(DAV_URL|BROKEN_URL|HANG_URL)=')"
+    eval "$(echo "$env_out" | grep -E "^(DAV_URL|BROKEN_URL|FAILING_URL|STALLING_URL)=")"
     cases "webdav stdio" --data "$work/apache/data" --root-name dav \
         --server "$DRIVE --webdav-url $DAV_URL --webdav-timeout-ms 5000"
     # A server that answers 500, and one that never answers: clear errors, within the timeout.
@@ -168,15 +168,23 @@ if env_out=$(tests/drive/apache.sh start "$work/apache" 2>"$work/apache.err"); t
     *500*) ok "a WebDAV server answering 500 is refused at start with its status: ${out:0:120}" ;;
     *) not_ok "a WebDAV server answering 500: got '$out'" ;;
     esac
-    if [ -n "${HANG_URL:-}" ]; then
+    # Opened fine, then failing or stalling on every operation: clear tool errors, in time.
+    out=$(drive_call "--webdav-url $FAILING_URL" '{"name":"write_file","arguments":{"path":"failing/x.txt","content":"x"}}' tools/call)
+    expect "a WebDAV server answering 500 gives a tool error naming it" "$out" '500 Internal Server Error'
+    start=$(date +%s)
+    out=$(timeout 60 bash -c "$(declare -f drive_call); INIT='$INIT' DRIVE='$DRIVE'; drive_call '--webdav-url $STALLING_URL --webdav-timeout-ms 1500' '{\"name\":\"read_file\",\"arguments\":{\"path\":\"stalling/x.txt\"}}' tools/call")
+    took=$(($(date +%s) - start))
+    expect "a hanging WebDAV server gives a tool error within its timeout (${took}s)" "$out" '"isError":true'
+    [ "$took" -lt 20 ] || not_ok "a hanging WebDAV server took ${took}s"
+    if hang_out=$(tests/drive/apache.sh hang-url "$work/apache" 2>&1); then
+        HANG_URL=$(echo "$hang_out" | sed -n 's/^HANG_URL=//p')
         start=$(date +%s)
         out=$(timeout 30 "$DRIVE" --webdav-url "$HANG_URL" --webdav-timeout-ms 1500 </dev/null 2>&1)
         took=$(($(date +%s) - start))
-        case "$out" in
-        *"did not answer"* | *time*) [ "$took" -lt 15 ] && ok "a hanging WebDAV server times out in ${took}s: ${out:0:120}" \
-            || not_ok "a hanging WebDAV server took ${took}s" ;;
-        *) not_ok "a hanging WebDAV server: got '$out'" ;;
-        esac
+        expect "a server that never answers is refused at start within its timeout (${took}s)" \
+            "$out" 'WebDAV'
+    else
+        not_ok "could not start the hanging listener: $hang_out"
     fi
 else
     not_ok "Apache mod_dav did not start: $(tail -n 5 "$work/apache.err")"
