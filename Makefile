@@ -60,10 +60,14 @@ EXAMPLE := $(B)/bin/example-countdown
 SERVERS := $(notdir $(wildcard servers/*))
 SERVER_BINS := $(SERVERS:%=$(B)/bin/mcp-%)
 
+# registry/cli/*.c make bin/mcp-registry
+REGISTRY_SRC := $(wildcard registry/cli/*.c)
+REGISTRY := $(if $(REGISTRY_SRC),$(B)/bin/mcp-registry)
+
 # bench/*.c: each file is one standalone program (load generator, floors, echo server)
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
-PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE) $(SERVER_BINS) $(BENCH_BINS)
+PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE) $(SERVER_BINS) $(BENCH_BINS) $(REGISTRY)
 
 .SECONDARY:
 
@@ -119,6 +123,10 @@ $(B)/gen/%_manifest.c: registry/manifests/%.json
 
 $(B)/gen/%_manifest.o: $(B)/gen/%_manifest.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/bin/mcp-registry: $(REGISTRY_SRC:%.c=$(B)/%.o) $(LIBMCP_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
 
 $(B)/bench/%: $(B)/bench/%.o $(LIBMCP_A)
 	@mkdir -p $(dir $@)
