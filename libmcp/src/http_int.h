@@ -43,6 +43,8 @@ struct mcp__stream {
 struct mcp__stream *mcp__stream_new(unsigned id);
 void mcp__stream_ref(struct mcp__stream *s);
 void mcp__stream_unref(struct mcp__stream *s);
+/* Ends the stream: nothing more is sent and its reader stops at once. */
+void mcp__stream_close(struct mcp__stream *s);
 
 /* Waits for the first event; returns it (borrowed) once one is queued. */
 const struct mcp__event *mcp__stream_first(struct mcp__stream *s);

@@ -44,7 +44,7 @@ static void detach(struct mcp__sessions *ss, struct mcp__session *s)
     s->ended = true;
     mcp__peer_close(s->peer, true);
     if (s->listening)
-        atomic_store(&s->listening->sink.closed, true);
+        mcp__stream_close(s->listening);
 }
 
 void mcp__sessions_release(struct mcp__sessions *ss)

@@ -52,6 +52,14 @@ static void stream_interrupt(struct mcp__sink *sink)
     pthread_mutex_unlock(&s->lock);
 }
 
+void mcp__stream_close(struct mcp__stream *s)
+{
+    pthread_mutex_lock(&s->lock);
+    atomic_store(&s->sink.closed, true);
+    pthread_cond_broadcast(&s->cond); /* a reader waiting for events ends now */
+    pthread_mutex_unlock(&s->lock);
+}
+
 struct mcp__stream *mcp__stream_new(unsigned id)
 {
     struct mcp__stream *s = mcp__calloc(1, sizeof(*s));

@@ -154,7 +154,7 @@ int main(int argc, char **argv)
     struct drive d = {.max_read = 4u << 20, .max_write = 64u << 20};
     int status = parse(&d, &argc, argv);
     if (status < 0) {
-        struct mcp_server *srv = mcp_server_new("mcp-drive", VERSION);
+        struct mcp_server *srv = mcp_server_new("drive", VERSION);
         if (srv &&
             (mcp_server_set_info(srv, "Drive",
                                  "Files live under named roots: a path is \"<root>/<path>\". "

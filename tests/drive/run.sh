@@ -86,7 +86,7 @@ expect "--read-only refuses writes" "$out" 'read-only'
 
 # A profile: read allowed, writes need consent, delete blocked, only Files/docs reachable.
 cat >"$work/profile.json" <<JSON
-{"name":"test","connectors":{"mcp-drive":{"default":"blocked",
+{"name":"test","connectors":{"drive":{"default":"blocked",
   "scopes":{"drive.read":"allow","drive.write":"ask"},"tools":{"delete":"blocked"},
   "data":{"roots":["$F/docs"],"read_only":false}}}}
 JSON
