@@ -805,8 +805,17 @@ static void test_served(void)
     tool_names(&r, names, sizeof names);
     CHECK_STR(names, "read");
     reply_release(&r);
+    /* The session belongs to the reader: the writer's token does not find it. */
     post(port, "writer-token", session, false, "tools/list",
          "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"}", &r);
+    CHECK_INT(r.status, 404);
+    reply_release(&r);
+    /* Without a session, the writer's scopes show on a 2026-07-28 request. */
+    post(port, "writer-token", NULL, true, "tools/list",
+         "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+         "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+         "\"io.modelcontextprotocol/clientCapabilities\":{}}}}",
+         &r);
     tool_names(&r, names, sizeof names);
     CHECK_STR(names, "read write");
     reply_release(&r);
