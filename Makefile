@@ -143,8 +143,11 @@ deps:
 	scripts/deps.sh
 	scripts/npm-deps.sh
 
+# Every suite under ASan+UBSan, then the interop run under valgrind (which cannot share a
+# process with ASan) on the debug build.
 check: deps
 	$(MAKE) VARIANT=asan test
+	$(MAKE) VARIANT=debug valgrind
 
 test: all
 	scripts/run-tests.sh $(B)
@@ -159,7 +162,7 @@ bench:
 
 valgrind:
 	$(MAKE) VARIANT=debug all
-	tests/interop/run.sh --valgrind build/debug
+	tests/interop/run.sh build/debug --valgrind
 
 run:
 	scripts/deps.sh

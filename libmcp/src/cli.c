@@ -23,7 +23,8 @@ struct options {
     const char *config;
     const char *log_level;
     bool manifest;
-    struct mcp_http_options http_opt; /* the --auth-* settings */
+    struct mcp_http_options http_opt; /* the --auth-* and HTTP limit settings */
+    const char *allowed_hosts[16];    /* --allow-host, on top of the loopback names */
 };
 
 static struct mcp_server *signalled_server;
@@ -58,7 +59,12 @@ static void usage(FILE *f, const struct mcp_server *srv)
             "  --auth-resource URL  this server's canonical URL: the JWT audience (\"aud\")\n"
             "                       and the resource in /.well-known/oauth-protected-resource\n"
             "  --auth-server URL    authorization server to advertise (default: the issuer)\n"
-            "  --auth-scope SCOPES  space-separated scopes every request needs (else 403)\n",
+            "  --auth-scope SCOPES  space-separated scopes every request needs (else 403)\n"
+            "\nHTTP limits:\n"
+            "  --allow-host NAME    also accept this Host/Origin name (repeatable; default:\n"
+            "                       localhost, 127.0.0.1 and [::1] only)\n"
+            "  --session-ttl SECS   end legacy sessions idle this long (default 600)\n"
+            "  --max-sessions N     live legacy sessions at most (default 1000)\n",
             srv->name);
 }
 
@@ -120,6 +126,29 @@ static int parse(int argc, char **argv, struct options *o, const struct mcp_serv
             value = &o->config;
         } else if (strcmp(a, "--log-level") == 0) {
             value = &o->log_level;
+        } else if (strcmp(a, "--session-ttl") == 0 || strcmp(a, "--max-sessions") == 0) {
+            char *end = NULL;
+            unsigned long n = i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
+            if (!end || *end || n == 0 || n > 1000000) {
+                fprintf(stderr, "%s: %s needs a whole number from 1 to 1000000\n", srv->name, a);
+                return 2;
+            }
+            if (a[2] == 's')
+                o->http_opt.session_ttl_seconds = (unsigned)n;
+            else
+                o->http_opt.max_sessions = n;
+            i++;
+        } else if (strcmp(a, "--allow-host") == 0) {
+            size_t n = o->http_opt.nallowed_hosts;
+            if (n >= sizeof o->allowed_hosts / sizeof *o->allowed_hosts || i + 1 >= argc) {
+                fprintf(stderr, "%s: --allow-host takes a name, at most 16 times\n", srv->name);
+                return 2;
+            }
+            if (o->http_opt.allowed_hosts != o->allowed_hosts) /* keep the defaults */
+                memcpy(o->allowed_hosts, o->http_opt.allowed_hosts, n * sizeof *o->allowed_hosts);
+            o->allowed_hosts[n] = argv[++i];
+            o->http_opt.allowed_hosts = o->allowed_hosts;
+            o->http_opt.nallowed_hosts = n + 1;
         } else if (strcmp(a, "--auth-tokens") == 0) {
             value = &o->http_opt.auth_token_file;
         } else if (strcmp(a, "--auth-jwks") == 0) {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The Streamable HTTP transport's limits and security defaults, against the fixture:
+# 200 concurrent sessions with calls in flight (load.mjs), deleted and expired sessions,
+# the session cap, body size, DNS-rebinding (Host/Origin), Accept, and the 2026-07-28 rules.
+#
+#   tests/http/run.sh BUILD
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+B=${1:?usage: tests/http/run.sh BUILD-DIR}
+. tests/lib/http-server.sh
+FIXTURE=$B/bin/mcp-conformance-fixture
+NODE=tests/npm/node_modules/.bin/node
+work=$(mktemp -d)
+trap 'stop_http_server; rm -rf "$work"' EXIT
+pass=0
+fail=0
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $1"; fail=$((fail + 1)); }
+# check NAME WANT-STATUS CURL-ARGS...: the status, and the body kept in $work/body
+check() {
+    local name=$1 want=$2
+    shift 2
+    local got
+    got=$(curl -s -o "$work/body" -D "$work/head" -w '%{http_code}' --max-time 20 "$@" "$URL")
+    if [ "$got" = "$want" ]; then ok "$name ($got)"; else not_ok "$name: HTTP $got, want $want: $(head -c 200 "$work/body")"; fi
+}
+has() { grep -q -- "$2" "$work/$1" && ok "$3" || not_ok "$3: $(head -c 200 "$work/$1")"; }
+
+JSON=(-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+INIT='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"http-test","version":"1"}}}'
+session_of() { sed -n 's/^[Mm]cp-[Ss]ession-[Ii]d: *\([^[:space:]]*\).*/\1/p' "$work/head"; }
+
+# --- the load test, then the single checks, on one server with a short session life
+start_http_server "$work/server.log" "$FIXTURE" --session-ttl 2 --max-sessions 300 ||
+    { echo "0 passed, 1 failed"; exit 1; }
+URL=http://127.0.0.1:$PORT/mcp
+"$NODE" tests/http/load.mjs "$URL" 200 >"$work/load.out" 2>&1
+cat "$work/load.out"
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/load.out")
+p=${line%% passed*}
+f=${line#*, }
+f=${f%% failed*}
+pass=$((pass + ${p:-0}))
+fail=$((fail + ${f:-1}))
+
+check "initialize opens a session" 200 "${JSON[@]}" -d "$INIT"
+SID=$(session_of)
+[ -n "$SID" ] && ok "the session id is in Mcp-Session-Id" || not_ok "no Mcp-Session-Id"
+[ "${#SID}" -ge 32 ] && ok "the session id is long and random (${#SID} characters)" || not_ok "short session id '$SID'"
+S=(-H "Mcp-Session-Id: $SID" -H 'MCP-Protocol-Version: 2025-11-25')
+check "a call in the session" 200 "${JSON[@]}" "${S[@]}" -d '{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
+check "a session id nobody was given" 404 "${JSON[@]}" -H 'Mcp-Session-Id: 00ff' -d '{"jsonrpc":"2.0","id":3,"method":"ping"}'
+check "any supported version inside a session" 200 "${JSON[@]}" -H "Mcp-Session-Id: $SID" -H 'MCP-Protocol-Version: 2025-03-26' -d '{"jsonrpc":"2.0","id":4,"method":"ping"}'
+check "an unsupported MCP-Protocol-Version" 400 "${JSON[@]}" -H "Mcp-Session-Id: $SID" -H 'MCP-Protocol-Version: 1999-01-01' -d '{"jsonrpc":"2.0","id":5,"method":"ping"}'
+sleep 3.5
+check "a session idle past --session-ttl has expired" 404 "${JSON[@]}" "${S[@]}" -d '{"jsonrpc":"2.0","id":6,"method":"ping"}'
+
+check "a 10 MB body is refused" 413 "${JSON[@]}" --data-binary @<(head -c 10485760 /dev/zero | tr '\0' ' ')
+check "malformed JSON" 400 "${JSON[@]}" -d '{"jsonrpc":'
+has body '"code":-32700' "malformed JSON gets -32700 in the body"
+check "a foreign Origin (DNS rebinding)" 403 "${JSON[@]}" -H 'Origin: http://evil.example.com' -d "$INIT"
+check "a foreign Host (DNS rebinding)" 403 "${JSON[@]}" -H 'Host: evil.example.com' -d "$INIT"
+check "a local Origin is fine" 200 "${JSON[@]}" -H "Origin: http://localhost:$PORT" -d "$INIT"
+check "Accept without text/event-stream" 406 -H 'Content-Type: application/json' -H 'Accept: text/html' -d "$INIT"
+check "POST without a session that is not initialize" 400 "${JSON[@]}" -d '{"jsonrpc":"2.0","id":7,"method":"tools/list"}'
+got=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/elsewhere")
+[ "$got" = 404 ] && ok "other paths are 404" || not_ok "other paths: HTTP $got"
+
+M=(-H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' -H 'Mcp-Name: test_simple_text')
+META='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
+check "2026-07-28: a stateless call" 200 "${JSON[@]}" "${M[@]}" -d "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\",$META}}"
+has body '"resultType":"complete"' "2026-07-28: results carry resultType"
+check "2026-07-28: Mcp-Name must match the body" 400 "${JSON[@]}" "${M[@]}" -d "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"test_error_handling\",$META}}"
+has body '"code":-32020' "2026-07-28: a header mismatch is -32020"
+check "2026-07-28: GET is not part of it" 405 -X GET -H 'MCP-Protocol-Version: 2026-07-28' -H 'Accept: text/event-stream'
+check "2026-07-28: missing _meta" 400 "${JSON[@]}" -H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/list' -d '{"jsonrpc":"2.0","id":10,"method":"tools/list","params":{}}'
+has body '"code":-32602' "2026-07-28: missing _meta is -32602"
+stop_http_server || not_ok "the fixture did not exit cleanly after the load"
+
+# --- the session cap: the next session is refused, not an old one silently dropped mid-call
+start_http_server "$work/server2.log" "$FIXTURE" --max-sessions 2 || { echo "0 passed, 1 failed"; exit 1; }
+URL=http://127.0.0.1:$PORT/mcp
+for n in 1 2; do
+    curl -s -o /dev/null "${JSON[@]}" -d "$INIT" "$URL"
+done
+# Two sessions idle, none in flight: the oldest idle one makes room.
+check "at the cap, an idle session makes room" 200 "${JSON[@]}" -d "$INIT"
+stop_http_server || not_ok "the fixture did not exit cleanly"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
