@@ -255,17 +255,6 @@ bool mcp__identity_has_scope(const struct mcp__identity *id, const char *scope)
 
 /* --- The token digest file. */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One line: DIGEST [PRINCIPAL [SCOPE...]]. Returns 0, MCP_ENOMEM, or MCP_EINVAL with *why. */
 static int parse_token_line(struct mcp__auth *a, const char *line, const char **why)
 {
@@ -277,7 +266,7 @@ static int parse_token_line(struct mcp__auth *a, const char *line, const char **
         return MCP_EINVAL;
     }
     for (size_t i = 0; i < 32; i++) {
-        int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
+        int hi = mcp__hex_value(p[2 * i]), lo = mcp__hex_value(p[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             *why = "expected a SHA-256 digest of 64 hex digits";
             return MCP_EINVAL;

@@ -198,3 +198,14 @@ bool mcp__utf8_valid(const char *s, size_t len)
     }
     return true;
 }
+
+int mcp__hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -45,4 +45,7 @@ bool mcp__json_add_take(cJSON *obj, const char *key, cJSON *item);
 /* True when the bytes are valid UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 bool mcp__utf8_valid(const char *s, size_t len);
 
+/* The value of hex digit `c` (either case), or -1. */
+int mcp__hex_value(int c);
+
 #endif

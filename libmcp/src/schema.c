@@ -12,6 +12,7 @@
 
 #include "alloc_int.h"
 #include "buf_int.h"
+#include "json_int.h"
 #include "mcp/error.h"
 
 #include "banned.h"
@@ -237,17 +238,6 @@ static bool is_alnum(int c)
     return is_alpha(c) || is_digit(c);
 }
 
-static int hex_value(int c)
-{
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A set of ASCII characters: bracket expressions are rebuilt from it so that ']', '^', '-'
  * and '[' can be placed where POSIX reads them literally. */
 struct charset {
@@ -390,7 +380,7 @@ static int parse_hex(const char **pp, int digits, unsigned long *cp)
 {
     unsigned long v = 0;
     for (int i = 0; i < digits; i++) {
-        int h = hex_value((unsigned char)(*pp)[i]);
+        int h = mcp__hex_value((unsigned char)(*pp)[i]);
         if (h < 0)
             return -1;
         v = v * 16 + (unsigned long)h;
@@ -407,8 +397,8 @@ static int parse_unicode(const char **pp, unsigned long *cp, char *err, size_t e
     unsigned long v = 0;
     if (*p == '{') {
         int n = 0;
-        for (p++; hex_value((unsigned char)*p) >= 0 && n < 7; p++, n++)
-            v = v * 16 + (unsigned long)hex_value((unsigned char)*p);
+        for (p++; mcp__hex_value((unsigned char)*p) >= 0 && n < 7; p++, n++)
+            v = v * 16 + (unsigned long)mcp__hex_value((unsigned char)*p);
         if (*p != '}' || n == 0 || v > 0x10FFFF)
             return refuse(err, errlen, "malformed \\u{...} escape");
         p++;
@@ -889,7 +879,7 @@ static bool is_email(const char *s)
     if (dlen >= 2 && domain[0] == '[' && domain[dlen - 1] == ']') {
         if (dlen > 7 && strncmp(domain + 1, "IPv6:", 5) == 0) {
             for (size_t i = 6; i < dlen - 1; i++)
-                if (hex_value((unsigned char)domain[i]) < 0 && !strchr(":.", domain[i]))
+                if (mcp__hex_value((unsigned char)domain[i]) < 0 && !strchr(":.", domain[i]))
                     return false;
             return true;
         }
@@ -912,7 +902,7 @@ static bool is_uri(const char *s)
         return false;
     for (p++; *p; p++) {
         if (*p == '%') {
-            if (hex_value((unsigned char)p[1]) < 0 || hex_value((unsigned char)p[2]) < 0)
+            if (mcp__hex_value((unsigned char)p[1]) < 0 || mcp__hex_value((unsigned char)p[2]) < 0)
                 return false;
             p += 2;
         } else if (!is_alnum((unsigned char)*p) && !strchr(allowed, *p)) {
@@ -926,7 +916,7 @@ static bool is_uuid(const char *s)
 {
     for (int i = 0; i < 36; i++) {
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : hex_value((unsigned char)s[i]) < 0)
+        if (dash ? s[i] != '-' : mcp__hex_value((unsigned char)s[i]) < 0)
             return false;
     }
     return s[36] == '\0';
@@ -953,7 +943,8 @@ static int fragment_char(const char **pp)
     const char *p = *pp;
     int c = (unsigned char)*p;
     if (c == '%') {
-        int hi = hex_value((unsigned char)p[1]), lo = hi < 0 ? -1 : hex_value((unsigned char)p[2]);
+        int hi = mcp__hex_value((unsigned char)p[1]),
+            lo = hi < 0 ? -1 : mcp__hex_value((unsigned char)p[2]);
         if (lo < 0 || (hi == 0 && lo == 0))
             return -1;
         *pp = p + 3;

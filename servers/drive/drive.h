@@ -52,6 +52,10 @@ bool drive_name_internal(const char *name);
 /* Writes "a/b" (just b when a is "") into out; MCP_E2BIG when it does not fit. */
 int drive_join(char *out, size_t len, const char *a, const char *b);
 
+/* Undoes %XX escapes of `in` into out; MCP_EINVAL for a malformed escape or %00, MCP_E2BIG
+ * when it does not fit. */
+int drive_percent_decode(const char *in, char *out, size_t len);
+
 /* RFC 3339 UTC time for `t`, into buf (at least 21 bytes). */
 void drive_format_time(long long t, char *buf, size_t len);
 

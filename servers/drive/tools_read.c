@@ -241,6 +241,26 @@ static bool looks_like_text(const char *data, size_t len)
     return true;
 }
 
+/* read_file's structuredContent: which bytes came back and how many remain. */
+static int read_result(struct mcp_call *call, const struct drive_path *dp, const char *mime,
+                       const char *encoding, long long offset, long long length,
+                       long long remaining, const struct drive_stat *st)
+{
+    cJSON *out = cJSON_CreateObject();
+    if (!out || !cJSON_AddStringToObject(out, "path", dp->display) ||
+        !cJSON_AddStringToObject(out, "mime_type", mime) ||
+        !cJSON_AddStringToObject(out, "encoding", encoding) ||
+        !cJSON_AddNumberToObject(out, "offset", (double)offset) ||
+        !cJSON_AddNumberToObject(out, "length", (double)length) ||
+        !cJSON_AddNumberToObject(out, "remaining", (double)remaining) ||
+        !cJSON_AddNumberToObject(out, "size", (double)st->size) ||
+        (st->etag[0] && !cJSON_AddStringToObject(out, "etag", st->etag))) {
+        cJSON_Delete(out);
+        return MCP_ENOMEM;
+    }
+    return mcp_call_structured(call, out);
+}
+
 static int read_text(struct mcp_call *call, const struct drive_path *dp, const char *mime,
                      long long offset, char *data, size_t got, const struct drive_stat *st)
 {
@@ -271,19 +291,7 @@ static int read_text(struct mcp_call *call, const struct drive_path *dp, const c
     if (!rc && remaining > 0)
         rc = mcp_call_text(call, "[%lld more bytes; read_file again with offset %lld to continue]",
                            remaining, upto);
-    cJSON *out = cJSON_CreateObject();
-    if (rc || !out || !cJSON_AddStringToObject(out, "path", dp->display) ||
-        !cJSON_AddStringToObject(out, "mime_type", mime) ||
-        !cJSON_AddStringToObject(out, "encoding", "text") ||
-        !cJSON_AddNumberToObject(out, "offset", (double)from) ||
-        !cJSON_AddNumberToObject(out, "length", (double)(upto - from)) ||
-        !cJSON_AddNumberToObject(out, "remaining", (double)remaining) ||
-        !cJSON_AddNumberToObject(out, "size", (double)st->size) ||
-        (st->etag[0] && !cJSON_AddStringToObject(out, "etag", st->etag))) {
-        cJSON_Delete(out);
-        return rc ? rc : MCP_ENOMEM;
-    }
-    return mcp_call_structured(call, out);
+    return rc ? rc : read_result(call, dp, mime, "text", from, upto - from, remaining, st);
 }
 
 static int read_binary(struct mcp_call *call, const struct drive_path *dp, const char *mime,
@@ -300,19 +308,7 @@ static int read_binary(struct mcp_call *call, const struct drive_path *dp, const
         rc = mcp_call_text(call, "[bytes %lld-%lld of %lld; %lld more bytes from offset %lld]",
                            offset, offset + (long long)got, st->size, remaining,
                            offset + (long long)got);
-    cJSON *out = cJSON_CreateObject();
-    if (rc || !out || !cJSON_AddStringToObject(out, "path", dp->display) ||
-        !cJSON_AddStringToObject(out, "mime_type", mime) ||
-        !cJSON_AddStringToObject(out, "encoding", "base64") ||
-        !cJSON_AddNumberToObject(out, "offset", (double)offset) ||
-        !cJSON_AddNumberToObject(out, "length", (double)got) ||
-        !cJSON_AddNumberToObject(out, "remaining", (double)remaining) ||
-        !cJSON_AddNumberToObject(out, "size", (double)st->size) ||
-        (st->etag[0] && !cJSON_AddStringToObject(out, "etag", st->etag))) {
-        cJSON_Delete(out);
-        return rc ? rc : MCP_ENOMEM;
-    }
-    return mcp_call_structured(call, out);
+    return rc ? rc : read_result(call, dp, mime, "base64", offset, (long long)got, remaining, st);
 }
 
 static int read_extracted(struct mcp_call *call, struct drive *d, const struct drive_path *dp,
@@ -392,32 +388,12 @@ int drive_read_file(struct mcp_call *call, const cJSON *args, void *ud)
 
 /* --- resources/read of drive:///<path> */
 
-static int percent_decode(const char *in, char *out, size_t len)
-{
-    size_t used = 0;
-    for (const char *p = in; *p; p++) {
-        if (used + 1 >= len)
-            return MCP_E2BIG;
-        if (*p == '%') {
-            unsigned v;
-            if (sscanf(p + 1, "%2x", &v) != 1 || !p[1] || !p[2] || v == 0)
-                return MCP_EINVAL;
-            out[used++] = (char)v;
-            p += 2;
-        } else {
-            out[used++] = *p;
-        }
-    }
-    out[used] = '\0';
-    return 0;
-}
-
 int drive_read_resource(struct mcp_call *call, const char *uri, const cJSON *vars, void *ud)
 {
     struct drive *d = ud;
     char path[DRIVE_PATH_MAX], why[1024];
     struct drive_path dp;
-    if (percent_decode(str_arg(vars, "path", ""), path, sizeof path) ||
+    if (drive_percent_decode(str_arg(vars, "path", ""), path, sizeof path) ||
         drive_path_resolve(d, call, path, false, &dp, why, sizeof why))
         return MCP_ENOENT;
     struct drive_op op = {.root = dp.root, .call = call};

@@ -85,17 +85,8 @@ static int read_source(struct drive *d, struct mcp_call *call, const char *uri, 
 {
     const char *path = strncmp(uri, "drive:///", 9) == 0 ? uri + 9 : uri;
     char decoded[DRIVE_PATH_MAX], why[1024];
-    size_t used = 0;
-    for (const char *p = path; *p && used + 1 < sizeof decoded; p++) {
-        unsigned v;
-        if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1 && v) {
-            decoded[used++] = (char)v;
-            p += 2;
-        } else {
-            decoded[used++] = *p;
-        }
-    }
-    decoded[used] = '\0';
+    if (drive_percent_decode(path, decoded, sizeof decoded))
+        return mcp_call_error(call, "'%s' is not a drive:/// URI this drive can read.", uri);
     struct drive_path src;
     if (drive_path_resolve(d, call, decoded, false, &src, why, sizeof why))
         return mcp_call_error(call, "%s", why);

@@ -16,6 +16,26 @@ int drive_join(char *out, size_t len, const char *a, const char *b)
     return n < 0 || (size_t)n >= len ? MCP_E2BIG : 0;
 }
 
+int drive_percent_decode(const char *in, char *out, size_t len)
+{
+    size_t used = 0;
+    for (const char *p = in; *p; p++) {
+        if (used + 1 >= len)
+            return MCP_E2BIG;
+        unsigned v;
+        if (*p != '%') {
+            out[used++] = *p;
+        } else if (p[1] && p[2] && sscanf(p + 1, "%2x", &v) == 1 && v != 0) {
+            out[used++] = (char)v;
+            p += 2;
+        } else {
+            return MCP_EINVAL; /* a malformed escape, or %00 */
+        }
+    }
+    out[used] = '\0';
+    return 0;
+}
+
 void drive_format_time(long long t, char *buf, size_t len)
 {
     time_t tt = (time_t)t;
