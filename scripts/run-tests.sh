@@ -41,6 +41,8 @@ for t in "$B"/tests/test_*; do
 done
 suite "protocol cases (stdio)" "$B/tests/protocol-runner" "$B/bin/mcp-conformance-fixture" \
     tests/protocol/cases/*.case
+suite "protocol cases (http)" "$B/tests/protocol-runner" --http "$B/bin/mcp-conformance-fixture" \
+    tests/protocol/cases/*.case
 for extra in tests/*/run.sh; do
     [ -x "$extra" ] && suite "$(dirname "$extra")" "$extra" "$B"
 done

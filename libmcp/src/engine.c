@@ -171,30 +171,39 @@ static int nesting_depth(const char *s, size_t len, int limit)
     return max;
 }
 
+cJSON *mcp__engine_parse_text(const struct mcp_server *srv, const char *text, size_t len, int *code,
+                              char *why, size_t whylen)
+{
+    *code = MCP__RPC_PARSE_ERROR;
+    if (len > srv->max_message) {
+        *code = MCP__RPC_INVALID_REQUEST;
+        snprintf(why, whylen, "Invalid Request: message larger than %zu bytes", srv->max_message);
+        return NULL;
+    }
+    if (!mcp__utf8_valid(text, len)) {
+        snprintf(why, whylen, "Parse error: invalid UTF-8");
+        return NULL;
+    }
+    if (nesting_depth(text, len, MAX_DEPTH) > MAX_DEPTH) {
+        snprintf(why, whylen, "Parse error: JSON nested deeper than %d levels", MAX_DEPTH);
+        return NULL;
+    }
+    cJSON *v = mcp__json_parse(text, len);
+    if (!v)
+        snprintf(why, whylen, "Parse error: malformed JSON");
+    return v;
+}
+
 enum mcp__msg_kind mcp__engine_parse(struct mcp__peer *peer, const char *text, size_t len,
                                      cJSON **msg, char **reply)
 {
     *msg = NULL;
     *reply = NULL;
     char why[128];
-    if (len > peer->srv->max_message) {
-        snprintf(why, sizeof why, "Invalid Request: message larger than %zu bytes",
-                 peer->srv->max_message);
-        *reply = mcp__engine_error(NULL, MCP__RPC_INVALID_REQUEST, why, NULL);
-        return MCP__MSG_INVALID;
-    }
-    if (!mcp__utf8_valid(text, len)) {
-        *reply = mcp__engine_error(NULL, MCP__RPC_PARSE_ERROR, "Parse error: invalid UTF-8", NULL);
-        return MCP__MSG_INVALID;
-    }
-    if (nesting_depth(text, len, MAX_DEPTH) > MAX_DEPTH) {
-        snprintf(why, sizeof why, "Parse error: JSON nested deeper than %d levels", MAX_DEPTH);
-        *reply = mcp__engine_error(NULL, MCP__RPC_PARSE_ERROR, why, NULL);
-        return MCP__MSG_INVALID;
-    }
-    cJSON *v = mcp__json_parse(text, len);
+    int code;
+    cJSON *v = mcp__engine_parse_text(peer->srv, text, len, &code, why, sizeof why);
     if (!v) {
-        *reply = mcp__engine_error(NULL, MCP__RPC_PARSE_ERROR, "Parse error: malformed JSON", NULL);
+        *reply = mcp__engine_error(NULL, code, why, NULL);
         return MCP__MSG_INVALID;
     }
     enum mcp__msg_kind kind = mcp__engine_classify(peer, v, reply);

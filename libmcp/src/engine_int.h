@@ -104,6 +104,11 @@ enum mcp__msg_kind {
  * (owned); a request is recorded as in flight (a duplicate id is MCP__MSG_INVALID). On
  * MCP__MSG_INVALID, *reply is the JSON-RPC error to send (owned, may be NULL when nothing must be
  * sent). */
+/* Checks and parses one message's text as every transport must: size, UTF-8, nesting depth,
+ * JSON. Returns the value, or NULL with the JSON-RPC error code and message to answer. */
+cJSON *mcp__engine_parse_text(const struct mcp_server *srv, const char *text, size_t len, int *code,
+                              char *why, size_t whylen);
+
 enum mcp__msg_kind mcp__engine_parse(struct mcp__peer *peer, const char *text, size_t len,
                                      cJSON **msg, char **reply);
 

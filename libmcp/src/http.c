@@ -373,7 +373,13 @@ static enum MHD_Result post_modern(struct http *h, struct MHD_Connection *c, cJS
 {
     char why[512];
     const cJSON *id = mcp__json_get(msg, "id");
-    const char *problem = mcp__engine_meta_problem(mcp__json_obj(msg, "params"));
+    /* An incomplete _meta is -32602, unless it asks for a version we do not serve: then the
+     * engine's UnsupportedProtocolVersion, which lists the ones we do, helps the client more. */
+    const cJSON *params = mcp__json_obj(msg, "params");
+    const char *asked = mcp__json_str(mcp__json_obj(params, "_meta"), META_VERSION);
+    const char *problem = mcp__engine_meta_problem(params);
+    if (asked && !mcp__rev_has(mcp__rev_find(asked), MCP__F_MODERN))
+        problem = NULL;
     if (problem && id) {
         enum MHD_Result r =
             reply_error(c, MHD_HTTP_BAD_REQUEST, id, MCP__RPC_INVALID_PARAMS, problem);
@@ -468,13 +474,11 @@ static enum MHD_Result post(struct http *h, struct MHD_Connection *c, struct req
                            "Not Acceptable: accept application/json and text/event-stream");
     const char *text = mcp__buf_str(&req->body);
     size_t len = req->body.len;
-    if (!mcp__utf8_valid(text, len))
-        return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, MCP__RPC_PARSE_ERROR,
-                           "Parse error: invalid UTF-8");
-    cJSON *msg = mcp__json_parse(text, len);
+    char why[128];
+    int code;
+    cJSON *msg = mcp__engine_parse_text(h->srv, text, len, &code, why, sizeof why);
     if (!msg)
-        return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, MCP__RPC_PARSE_ERROR,
-                           "Parse error: malformed JSON");
+        return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, code, why);
     const char *scope = tool_scope_missing(h, req->ident, msg);
     if (scope) {
         cJSON_Delete(msg);
