@@ -351,6 +351,16 @@ static enum MHD_Result metadata(struct http *h, struct MHD_Connection *c, const 
 
 /* --- Methods. */
 
+/* Answers a parsed message (taken) that the transport refuses, echoing its id when it has
+ * one so the client can tell which request failed. */
+static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status, cJSON *msg, int code,
+                              const char *why)
+{
+    enum MHD_Result r = reply_error(c, status, mcp__json_get(msg, "id"), code, why);
+    cJSON_Delete(msg);
+    return r;
+}
+
 /* The authenticated principal a session belongs to, or NULL without authentication. */
 static const char *principal_of(const struct request *req)
 {
@@ -380,17 +390,10 @@ static enum MHD_Result post_modern(struct http *h, struct MHD_Connection *c, cJS
     const char *problem = mcp__engine_meta_problem(params);
     if (asked && !mcp__rev_has(mcp__rev_find(asked), MCP__F_MODERN))
         problem = NULL;
-    if (problem && id) {
-        enum MHD_Result r =
-            reply_error(c, MHD_HTTP_BAD_REQUEST, id, MCP__RPC_INVALID_PARAMS, problem);
-        cJSON_Delete(msg);
-        return r;
-    }
-    if (check_headers(h, c, msg, why, sizeof why)) {
-        enum MHD_Result r = reply_error(c, MHD_HTTP_BAD_REQUEST, id, MCP__RPC_HEADER_MISMATCH, why);
-        cJSON_Delete(msg);
-        return r;
-    }
+    if (problem && id)
+        return refuse(c, MHD_HTTP_BAD_REQUEST, msg, MCP__RPC_INVALID_PARAMS, problem);
+    if (check_headers(h, c, msg, why, sizeof why))
+        return refuse(c, MHD_HTTP_BAD_REQUEST, msg, MCP__RPC_HEADER_MISMATCH, why);
     struct mcp__peer *peer = mcp__peer_new(h->srv, NULL);
     char *err = NULL;
     enum mcp__msg_kind kind = peer ? mcp__engine_classify(peer, msg, &err) : MCP__MSG_INVALID;
@@ -488,34 +491,25 @@ static enum MHD_Result post(struct http *h, struct MHD_Connection *c, struct req
         return post_modern(h, c, msg, req->ident);
 
     const char *hv = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "MCP-Protocol-Version");
-    if (hv && !mcp__rev_find(hv)) {
-        cJSON_Delete(msg);
-        return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, MCP__RPC_INVALID_REQUEST,
-                           "Bad Request: unsupported MCP-Protocol-Version");
-    }
+    if (hv && !mcp__rev_find(hv))
+        return refuse(c, MHD_HTTP_BAD_REQUEST, msg, MCP__RPC_INVALID_REQUEST,
+                      "Bad Request: unsupported MCP-Protocol-Version");
     const char *sid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mcp-Session-Id");
     struct mcp__session *session = NULL;
     if (sid) {
         session = mcp__session_find(&h->sessions, sid, principal_of(req));
-        if (!session) {
-            cJSON_Delete(msg);
-            return reply_error(c, MHD_HTTP_NOT_FOUND, NULL, MCP__RPC_INVALID_REQUEST,
-                               "Session not found: start a new one with initialize");
-        }
+        if (!session)
+            return refuse(c, MHD_HTTP_NOT_FOUND, msg, MCP__RPC_INVALID_REQUEST,
+                          "Session not found: start a new one with initialize");
     } else {
         const char *method = mcp__json_str(msg, "method");
-        if (!method || strcmp(method, "initialize") != 0) {
-            cJSON_Delete(msg);
-            return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, MCP__RPC_INVALID_REQUEST,
-                               "Bad Request: Mcp-Session-Id header required (send initialize "
-                               "first)");
-        }
-        int rc = mcp__session_create(&h->sessions, h->srv, principal_of(req), &session);
-        if (rc) {
-            cJSON_Delete(msg);
-            return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, MCP__RPC_INTERNAL_ERROR,
-                               "Too many sessions: try again later");
-        }
+        if (!method || strcmp(method, "initialize") != 0)
+            return refuse(c, MHD_HTTP_BAD_REQUEST, msg, MCP__RPC_INVALID_REQUEST,
+                          "Bad Request: Mcp-Session-Id header required (send initialize "
+                          "first)");
+        if (mcp__session_create(&h->sessions, h->srv, principal_of(req), &session))
+            return refuse(c, MHD_HTTP_SERVICE_UNAVAILABLE, msg, MCP__RPC_INTERNAL_ERROR,
+                          "Too many sessions: try again later");
     }
     enum MHD_Result ret = post_legacy(h, c, msg, session, req->ident);
     mcp__session_unref(&h->sessions, session);
