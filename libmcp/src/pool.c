@@ -19,7 +19,9 @@ struct mcp__pool {
     pthread_cond_t work; /* a job was queued, or the pool is closing */
     struct job *head, *tail;
     pthread_t *threads;
-    unsigned nthreads, max_threads, idle;
+    unsigned nthreads, max_threads;
+    unsigned idle;   /* workers waiting for a job */
+    unsigned queued; /* jobs no worker has taken yet */
     bool closing;
 };
 
@@ -39,6 +41,7 @@ static void *worker(void *arg)
         pool->head = j->next;
         if (!pool->head)
             pool->tail = NULL;
+        pool->queued--;
         pthread_mutex_unlock(&pool->lock);
         j->fn(j->arg);
         mcp__free(j);
@@ -73,8 +76,9 @@ int mcp__pool_submit(struct mcp__pool *pool, mcp__job_fn fn, void *arg)
     j->arg = arg;
     j->next = NULL;
     pthread_mutex_lock(&pool->lock);
-    /* A new worker only when every existing one is busy: most servers need one or two. */
-    if (pool->idle == 0 && pool->nthreads < pool->max_threads &&
+    /* A new worker only when every idle one already has a job waiting for it: most servers
+     * need one or two, and a woken worker that has not yet run still counts as idle. */
+    if (pool->idle <= pool->queued && pool->nthreads < pool->max_threads &&
         pthread_create(&pool->threads[pool->nthreads], NULL, worker, pool) == 0)
         pool->nthreads++;
     if (!pool->nthreads) {
@@ -87,8 +91,12 @@ int mcp__pool_submit(struct mcp__pool *pool, mcp__job_fn fn, void *arg)
     else
         pool->head = j;
     pool->tail = j;
-    pthread_cond_signal(&pool->work);
+    pool->queued++;
+    bool wake = pool->idle > 0;
     pthread_mutex_unlock(&pool->lock);
+    /* Signalled after unlocking, so the woken worker does not block on the lock at once. */
+    if (wake)
+        pthread_cond_signal(&pool->work);
     return 0;
 }
 
