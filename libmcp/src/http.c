@@ -139,7 +139,12 @@ static enum MHD_Result reply_auth(struct http *h, struct MHD_Connection *c,
 /* The HTTP status a JSON-RPC error response calls for (2026-07-28 names several). */
 static unsigned status_for(const char *json, size_t len, bool modern)
 {
-    if (!modern)
+    if (!modern || !json)
+        return MHD_HTTP_OK;
+    /* Our printer writes "jsonrpc", "id", then "result" or "error": a result needs no parse
+     * (neither key can occur unescaped inside the id string). */
+    const char *result = strstr(json, ",\"result\":"), *error = strstr(json, ",\"error\":");
+    if (result && (!error || result < error))
         return MHD_HTTP_OK;
     cJSON *msg = mcp__json_parse(json, len);
     const cJSON *code = mcp__json_get(mcp__json_obj(msg, "error"), "code");
