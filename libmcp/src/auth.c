@@ -177,22 +177,6 @@ static const char *safe_host(const char *host)
     return host;
 }
 
-static int read_file(const char *path, struct mcp__buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return MCP_EIO;
-    char chunk[4096];
-    size_t n;
-    int rc = 0;
-    while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rc = mcp__buf_add(out, chunk, n);
-    if (!rc && ferror(f))
-        rc = MCP_EIO;
-    fclose(f);
-    return rc;
-}
-
 /* --- Identities. */
 
 static struct mcp__identity *identity_new(const char *principal, size_t len, bool all_scopes)
@@ -323,7 +307,7 @@ static int load_tokens(struct mcp__auth *a, const char *path)
 {
     struct mcp__buf text;
     mcp__buf_init(&text, MAX_FILE);
-    int rc = read_file(path, &text);
+    int rc = mcp__buf_add_file(&text, path);
     if (rc) {
         fprintf(stderr, "%s: cannot read the token digest file %s: %s\n", a->name, path,
                 rc == MCP_EIO ? strerror(errno) : mcp_strerror(rc));
@@ -484,7 +468,7 @@ static int load_jwks(struct mcp__auth *a, const char *path)
 {
     struct mcp__buf text;
     mcp__buf_init(&text, MAX_FILE);
-    int rc = read_file(path, &text);
+    int rc = mcp__buf_add_file(&text, path);
     if (rc) {
         fprintf(stderr, "%s: cannot read the JWKS file %s: %s\n", a->name, path,
                 rc == MCP_EIO ? strerror(errno) : mcp_strerror(rc));

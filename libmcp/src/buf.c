@@ -103,3 +103,19 @@ const char *mcp__buf_str(const struct mcp__buf *b)
 {
     return b->data ? b->data : "";
 }
+
+int mcp__buf_add_file(struct mcp__buf *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return MCP_EIO;
+    char chunk[4096];
+    size_t n;
+    int rc = 0;
+    while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = mcp__buf_add(b, chunk, n);
+    if (!rc && ferror(f))
+        rc = MCP_EIO;
+    fclose(f);
+    return rc;
+}

@@ -22,6 +22,9 @@ int mcp__buf_adds(struct mcp__buf *b, const char *s);
 int mcp__buf_addf(struct mcp__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int mcp__buf_vaddf(struct mcp__buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Appends the whole file at `path`: MCP_EIO (errno says why) when it cannot be read,
+ * MCP_E2BIG when it is larger than the buffer may grow. */
+int mcp__buf_add_file(struct mcp__buf *b, const char *path);
 /* Hands the contents (owned, free with mcp__free) to the caller and empties the buffer. */
 char *mcp__buf_take(struct mcp__buf *b);
 /* The contents as a string: "" when empty. */

@@ -1,6 +1,7 @@
 /* mcp_main: the command line every server shares. */
 #include "mcp/main.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "alloc_int.h"
+#include "buf_int.h"
 #include "json_int.h"
 #include "mcp/http.h"
 #include "mcp/mcp.h"
@@ -20,7 +22,6 @@ struct options {
     const char *http; /* HOST:PORT, or NULL for stdio */
     const char *profile;
     const char *audit;
-    const char *config;
     const char *log_level;
     bool manifest;
     struct mcp_http_options http_opt; /* the --auth-* and HTTP limit settings */
@@ -45,7 +46,8 @@ static void usage(FILE *f, const struct mcp_server *srv)
             "  --http HOST:PORT     serve Streamable HTTP at http://HOST:PORT/mcp\n"
             "  --profile FILE       enforce a surface profile (allow/ask/blocked per tool)\n"
             "  --audit FILE         append a hash-chained audit line per call\n"
-            "  --config FILE        read backend settings from a JSON file\n"
+            "  --config FILE        read options from a JSON object, e.g. {\"http\":\n"
+            "                       \"127.0.0.1:8741\", \"profile\": \"cowork.json\"}\n"
             "  --log-level LEVEL    diagnostics on stderr: debug, info, warning, error\n"
             "  --manifest           print what this server offers as JSON and exit\n"
             "  --help               show this help\n"
@@ -100,6 +102,111 @@ static int print_manifest(const struct mcp_server *srv)
     return 0;
 }
 
+/* --- --config FILE */
+
+struct argv_buf {
+    char **v;
+    int n, cap;
+};
+
+static int argv_push(struct argv_buf *a, const char *s)
+{
+    if (a->n + 2 > a->cap) {
+        int cap = a->cap ? a->cap * 2 : 16;
+        char **v = mcp__reallocarray(a->v, (size_t)cap, sizeof(*v));
+        if (!v)
+            return MCP_ENOMEM;
+        a->v = v;
+        a->cap = cap;
+    }
+    if (!(a->v[a->n] = mcp__strdup(s)))
+        return MCP_ENOMEM;
+    a->v[++a->n] = NULL;
+    return 0;
+}
+
+/* Appends the options of one config member: "--name VALUE", "--name", or nothing. */
+static int push_member(struct argv_buf *a, const char *name, const cJSON *v)
+{
+    char opt[128], num[64];
+    snprintf(opt, sizeof opt, "--%s", name);
+    if (cJSON_IsFalse(v))
+        return 0;
+    if (cJSON_IsTrue(v))
+        return argv_push(a, opt);
+    if (cJSON_IsString(v))
+        return argv_push(a, opt) ? MCP_ENOMEM : argv_push(a, v->valuestring);
+    if (cJSON_IsNumber(v)) {
+        snprintf(num, sizeof num, "%.17g", v->valuedouble);
+        return argv_push(a, opt) ? MCP_ENOMEM : argv_push(a, num);
+    }
+    if (cJSON_IsArray(v)) {
+        const cJSON *e;
+        cJSON_ArrayForEach (e, v)
+            if (cJSON_IsArray(e) || cJSON_IsObject(e) || push_member(a, name, e))
+                return MCP_EINVAL;
+        return 0;
+    }
+    return MCP_EINVAL;
+}
+
+static int expand_file(struct argv_buf *a, const char *path, const char *prog)
+{
+    struct mcp__buf text;
+    mcp__buf_init(&text, 1 << 20);
+    int rc = mcp__buf_add_file(&text, path);
+    cJSON *cfg = rc ? NULL : mcp__json_parse(mcp__buf_str(&text), text.len);
+    mcp__buf_release(&text);
+    if (rc) {
+        fprintf(stderr, "%s: cannot read the config file %s: %s\n", prog, path,
+                rc == MCP_EIO ? strerror(errno) : mcp_strerror(rc));
+        return 2;
+    }
+    if (!cJSON_IsObject(cfg)) {
+        fprintf(stderr, "%s: the config file %s is not a JSON object of options\n", prog, path);
+        cJSON_Delete(cfg);
+        return 2;
+    }
+    rc = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach (m, cfg) {
+        if ((rc = push_member(a, m->string, m))) {
+            fprintf(stderr,
+                    "%s: in %s, \"%s\" must be a string, number, boolean or array of them\n", prog,
+                    path, m->string);
+            break;
+        }
+    }
+    cJSON_Delete(cfg);
+    return rc ? 2 : 0;
+}
+
+int mcp_args_expand_config(int *argc, char ***argv, const char *prog)
+{
+    struct argv_buf a = {0};
+    int status = argv_push(&a, (*argv)[0]) ? 1 : 0;
+    for (int i = 1; i < *argc && !status; i++) {
+        if (strcmp((*argv)[i], "--config") == 0 && i + 1 < *argc)
+            status = expand_file(&a, (*argv)[++i], prog);
+        else if (argv_push(&a, (*argv)[i]))
+            status = 1;
+    }
+    if (status) {
+        mcp_args_free(a.v);
+        return status == 1 ? (fprintf(stderr, "%s: out of memory\n", prog), 1) : status;
+    }
+    *argc = a.n;
+    *argv = a.v;
+    return 0;
+}
+
+void mcp_args_free(char **argv)
+{
+    for (char **p = argv; p && *p; p++)
+        mcp__free(*p);
+    mcp__free(argv);
+}
+
 /* Parses argv; returns -1 to go on serving, or the exit status to return. */
 static int parse(int argc, char **argv, struct options *o, const struct mcp_server *srv)
 {
@@ -122,8 +229,6 @@ static int parse(int argc, char **argv, struct options *o, const struct mcp_serv
             value = &o->profile;
         } else if (strcmp(a, "--audit") == 0) {
             value = &o->audit;
-        } else if (strcmp(a, "--config") == 0) {
-            value = &o->config;
         } else if (strcmp(a, "--log-level") == 0) {
             value = &o->log_level;
         } else if (strcmp(a, "--session-ttl") == 0 || strcmp(a, "--max-sessions") == 0) {
@@ -176,51 +281,61 @@ static int parse(int argc, char **argv, struct options *o, const struct mcp_serv
     return -1;
 }
 
-int mcp_main(struct mcp_server *srv, int argc, char **argv)
+/* Checks the options and applies the profile and audit log; -1 to go on serving. */
+static int prepare(struct mcp_server *srv, struct options *o, int argc, char **argv)
 {
-    if (!srv) {
-        fprintf(stderr, "mcp: could not create the server (out of memory or a bad table)\n");
-        return 1;
-    }
-    struct options o = {0};
-    mcp_http_options_init(&o.http_opt);
-    int status = parse(argc, argv, &o, srv);
-    if (status < 0 && o.manifest)
+    int status = parse(argc, argv, o, srv);
+    if (status < 0 && o->manifest)
         status = print_manifest(srv);
-    const struct mcp_http_options *ho = &o.http_opt;
-    if (status < 0 && !o.http &&
+    const struct mcp_http_options *ho = &o->http_opt;
+    if (status < 0 && !o->http &&
         (ho->auth_token_file || ho->auth_jwks_file || ho->auth_issuer || ho->auth_resource ||
          ho->auth_server || ho->auth_required_scope)) {
         /* stdio has no tokens: the host that starts the server is the one it trusts. */
         fprintf(stderr, "%s: --auth-* options apply to --http only\n", srv->name);
         status = 2;
     }
-    if (status < 0 && o.config) {
-        fprintf(stderr, "%s: --config is not supported by this server\n", srv->name);
-        status = 2;
-    }
     /* A profile or audit log that cannot be applied stops the server: never run with a
      * wider grant, or less record, than the operator asked for. */
-    if (status < 0 && o.profile && mcp_server_load_profile(srv, o.profile))
+    if (status < 0 && o->profile && mcp_server_load_profile(srv, o->profile))
         status = 2;
-    if (status < 0 && o.audit && mcp_server_set_audit(srv, o.audit))
+    if (status < 0 && o->audit && mcp_server_set_audit(srv, o->audit))
         status = 2;
-    if (status >= 0) {
-        mcp_server_free(srv);
-        return status;
-    }
+    return status;
+}
 
+static int serve(struct mcp_server *srv, const struct options *o)
+{
     signalled_server = srv;
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-
-    int rc = o.http ? mcp__serve_http_address(srv, o.http, &o.http_opt)
-                    : mcp_server_serve_stdio(srv, STDIN_FILENO, STDOUT_FILENO);
+    int rc = o->http ? mcp__serve_http_address(srv, o->http, &o->http_opt)
+                     : mcp_server_serve_stdio(srv, STDIN_FILENO, STDOUT_FILENO);
     if (rc)
         fprintf(stderr, "%s: %s\n", srv->name, mcp_strerror(rc));
     signalled_server = NULL;
-    mcp_server_free(srv);
     return rc ? 1 : 0;
+}
+
+int mcp_main(struct mcp_server *srv, int argc, char **argv)
+{
+    if (!srv) {
+        fprintf(stderr, "mcp: could not create the server (out of memory or a bad table)\n");
+        return 1;
+    }
+    int status = mcp_args_expand_config(&argc, &argv, srv->name);
+    if (status) {
+        mcp_server_free(srv);
+        return status;
+    }
+    struct options o = {0};
+    mcp_http_options_init(&o.http_opt);
+    status = prepare(srv, &o, argc, argv);
+    if (status < 0)
+        status = serve(srv, &o);
+    mcp_server_free(srv);
+    mcp_args_free(argv);
+    return status;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc_int.h"
+#include "buf_int.h"
 #include "engine_int.h"
 #include "json_int.h"
 #include "server_int.h"
@@ -42,23 +43,6 @@ static int parse_grant(const cJSON *v, enum mcp__grant *out)
     else
         return MCP_EINVAL;
     return 0;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *data = mcp__malloc(MAX_PROFILE + 1);
-    size_t n = data ? fread(data, 1, MAX_PROFILE + 1, f) : 0;
-    fclose(f);
-    if (!data || n > MAX_PROFILE) {
-        mcp__free(data);
-        return NULL;
-    }
-    data[n] = '\0';
-    *len = n;
-    return data;
 }
 
 static bool known_scope(const struct mcp_server *srv, const char *scope)
@@ -111,12 +95,13 @@ static int read_limit(const char *path, const cJSON *limits, const char *key, do
 
 int mcp__policy_load(struct mcp_server *srv, const char *path)
 {
-    size_t len = 0;
-    char *text = read_file(path, &len);
-    if (!text)
+    struct mcp__buf text;
+    mcp__buf_init(&text, MAX_PROFILE);
+    int read = mcp__buf_add_file(&text, path);
+    cJSON *profile = read ? NULL : mcp__json_parse(mcp__buf_str(&text), text.len);
+    mcp__buf_release(&text);
+    if (read)
         return fail(path, "cannot be read (missing, unreadable or over 1 MiB)");
-    cJSON *profile = mcp__json_parse(text, len);
-    mcp__free(text);
     if (!cJSON_IsObject(profile)) {
         cJSON_Delete(profile);
         return fail(path, "is not a JSON object");

@@ -152,7 +152,12 @@ int drive_register(struct mcp_server *srv, struct drive *d)
 int main(int argc, char **argv)
 {
     struct drive d = {.max_read = 4u << 20, .max_write = 64u << 20};
-    int status = parse(&d, &argc, argv);
+    /* --config may hold the drive's own options too ({"root": [...], "read-only": true}). */
+    char **args = argv;
+    int status = mcp_args_expand_config(&argc, &args, "mcp-drive");
+    if (status)
+        return status;
+    status = parse(&d, &argc, args);
     if (status < 0) {
         struct mcp_server *srv = mcp_server_new("drive", VERSION);
         if (srv &&
@@ -165,8 +170,9 @@ int main(int argc, char **argv)
             mcp_server_free(srv);
             srv = NULL;
         }
-        status = mcp_main(srv, argc, argv);
+        status = mcp_main(srv, argc, args);
     }
+    mcp_args_free(args);
     for (size_t i = 0; i < d.nroots; i++)
         d.roots[i]->ops->free(d.roots[i]);
     free(d.roots);

@@ -1,6 +1,8 @@
 /* Unit tests of libmcp's small modules: buf, base64, json helpers, revisions, requestState. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc_int.h"
 #include "base64_int.h"
@@ -163,6 +165,44 @@ static void test_state(void)
     mcp_server_free(srv);
 }
 
+/* --config FILE: options from a JSON object, in place of the --config pair. */
+static void test_config(void)
+{
+    char path[] = "/tmp/mcp-config-XXXXXX";
+    int fd = mkstemp(path);
+    const char *cfg = "{\"root\":[\"/a\",\"/b\"],\"read-only\":true,\"quiet\":false,"
+                      "\"http\":\"127.0.0.1:9\",\"max-read\":4096}";
+    CHECK(fd >= 0 && write(fd, cfg, strlen(cfg)) == (ssize_t)strlen(cfg));
+    close(fd);
+    char *in[] = {"prog", "--log-level", "info", "--config", path, "--http", "0.0.0.0:1", NULL};
+    int argc = 7;
+    char **argv = in;
+    CHECK_INT(mcp_args_expand_config(&argc, &argv, "test"), 0);
+    CHECK_INT(argc, 14);
+    const char *want[] = {"prog",       "--log-level", "info",        "--root",   "/a",
+                          "--root",     "/b",          "--read-only", "--http",   "127.0.0.1:9",
+                          "--max-read", "4096",        "--http",      "0.0.0.0:1"};
+    for (int i = 0; i < 14 && i < argc; i++)
+        CHECK_STR(argv[i], want[i]);
+    CHECK(argv[argc] == NULL);
+    mcp_args_free(argv);
+
+    /* A member of the wrong kind, a non-object, a missing file: exit status 2, nothing kept. */
+    const char *bad[] = {"{\"root\":{\"x\":1}}", "[\"--root\"]", "{\"root\":[[1]]}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        fd = open(path, O_WRONLY | O_TRUNC);
+        CHECK(fd >= 0 && write(fd, bad[i], strlen(bad[i])) == (ssize_t)strlen(bad[i]));
+        close(fd);
+        argc = 7;
+        argv = in;
+        CHECK_INT(mcp_args_expand_config(&argc, &argv, "test"), 2);
+        CHECK(argv == in);
+    }
+    unlink(path);
+    argc = 7;
+    CHECK_INT(mcp_args_expand_config(&argc, &argv, "test"), 2);
+}
+
 int main(void)
 {
     mcp__alloc_init();
@@ -171,5 +211,6 @@ int main(void)
     test_json();
     test_revisions();
     test_state();
+    test_config();
     return test_report();
 }
