@@ -24,6 +24,7 @@ struct drive_stat {
     long long size;  /* bytes; 0 for folders */
     long long mtime; /* seconds since the epoch */
     char etag[96];   /* opaque version tag, "" when the backend has none */
+    bool partial;    /* from a list with want_stat: only is_dir is known */
 };
 
 struct drive_dirent {
@@ -35,6 +36,10 @@ struct drive_op {
     struct drive_root *root;
     struct mcp_call *call; /* NULL outside a call (tests, start-up) */
     char why[512];         /* filled on failure when the code alone does not say enough */
+    /* Optional, for list: an entry whose name this rejects may come back with st.partial set
+     * (only is_dir known), sparing a stat per entry when a search looks only at names. */
+    bool (*want_stat)(const char *name, const void *ctx);
+    const void *want_ctx;
 };
 
 struct drive_backend_ops {

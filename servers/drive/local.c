@@ -183,9 +183,13 @@ static int local_list(struct drive_op *op, const char *path, struct drive_dirent
     while ((e = readdir(dir))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
+        if (e->d_type != DT_UNKNOWN && e->d_type != DT_DIR && e->d_type != DT_REG)
+            continue; /* symlinks, sockets and devices are never shown */
+        bool full =
+            e->d_type == DT_UNKNOWN || !op->want_stat || op->want_stat(e->d_name, op->want_ctx);
         struct stat s;
-        if (stat_at(dirfd(dir), e->d_name, &s) != 0)
-            continue; /* symlinks, sockets, devices, and files gone meanwhile are not shown */
+        if (full && stat_at(dirfd(dir), e->d_name, &s) != 0)
+            continue; /* a symlink after all, or gone meanwhile */
         if (len == cap) {
             size_t ncap = cap ? cap * 2 : 64;
             struct drive_dirent *nv = realloc(v, ncap * sizeof *nv);
@@ -200,7 +204,10 @@ static int local_list(struct drive_op *op, const char *path, struct drive_dirent
             rc = MCP_ENOMEM;
             break;
         }
-        fill_stat(&s, &v[len].st);
+        if (full)
+            fill_stat(&s, &v[len].st);
+        else
+            v[len].st = (struct drive_stat){.is_dir = e->d_type == DT_DIR, .partial = true};
         len++;
     }
     closedir(dir);

@@ -32,7 +32,7 @@ struct walk {
     struct mcp_call *call;
     const struct query *q;
     size_t skip, limit; /* the page: matches to pass over, then to keep */
-    size_t matched, scanned;
+    size_t matched, scanned, kept;
     cJSON *results;
     bool more; /* a match exists beyond this page */
     int rc;
@@ -88,17 +88,23 @@ static bool content_matches(struct walk *w, struct drive_root *root, const char 
     return hit;
 }
 
+/* The filters on the name alone: an entry that fails them needs no stat. */
+static bool name_matches(const char *name, const void *ctx)
+{
+    const struct query *q = ctx;
+    return (!q->glob || fnmatch(q->glob, name, 0) == 0) &&
+           (!q->name_contains || contains_nocase(name, q->name_contains));
+}
+
 static bool matches(struct walk *w, struct drive_root *root, const char *rel,
                     const struct drive_dirent *e)
 {
     const struct query *q = w->q;
+    if (e->st.partial || !name_matches(e->name, q))
+        return false;
     if (strcmp(q->type, "file") == 0 && e->st.is_dir)
         return false;
     if (strcmp(q->type, "folder") == 0 && !e->st.is_dir)
-        return false;
-    if (q->glob && fnmatch(q->glob, e->name, 0) != 0)
-        return false;
-    if (q->name_contains && !contains_nocase(e->name, q->name_contains))
         return false;
     if (e->st.mtime < q->after || e->st.mtime > q->before)
         return false;
@@ -113,7 +119,7 @@ static void found(struct walk *w, const char *display, const struct drive_dirent
 {
     if (w->matched++ < w->skip)
         return;
-    if (cJSON_GetArraySize(w->results) >= (int)w->limit) {
+    if (w->kept >= w->limit) {
         w->more = true;
         return;
     }
@@ -121,7 +127,9 @@ static void found(struct walk *w, const char *display, const struct drive_dirent
     if (!item || !cJSON_AddItemToArray(w->results, item)) {
         cJSON_Delete(item);
         w->rc = MCP_ENOMEM;
+        return;
     }
+    w->kept++;
 }
 
 static void walk_folder(struct walk *w, struct drive_root *root, const char *rel,
@@ -133,7 +141,8 @@ static void walk_folder(struct walk *w, struct drive_root *root, const char *rel
         w->rc = MCP_ECANCELED;
         return;
     }
-    struct drive_op op = {.root = root, .call = w->call};
+    struct drive_op op = {
+        .root = root, .call = w->call, .want_stat = name_matches, .want_ctx = w->q};
     struct drive_dirent *v;
     size_t n;
     if (root->ops->list(&op, rel, &v, &n))

@@ -12,8 +12,14 @@
 
 int drive_join(char *out, size_t len, const char *a, const char *b)
 {
-    int n = snprintf(out, len, "%s%s%s", a, a[0] ? "/" : "", b);
-    return n < 0 || (size_t)n >= len ? MCP_E2BIG : 0;
+    /* On every entry of a search: plain copies, not snprintf. */
+    size_t na = strlen(a), nb = strlen(b), sep = na > 0;
+    if (na + sep + nb >= len)
+        return MCP_E2BIG;
+    memmove(out, a, na);
+    out[na] = '/';
+    memcpy(out + na + sep, b, nb + 1);
+    return 0;
 }
 
 int drive_percent_decode(const char *in, char *out, size_t len)
