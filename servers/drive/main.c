@@ -157,7 +157,14 @@ int main(int argc, char **argv)
     int status = mcp_args_expand_config(&argc, &args, "mcp-drive");
     if (status)
         return status;
-    status = parse(&d, &argc, args);
+    /* parse() takes the drive's options out of this copy; `args` keeps every string to free. */
+    char **rest = malloc(((size_t)argc + 1) * sizeof *rest);
+    if (!rest) {
+        mcp_args_free(args);
+        return 1;
+    }
+    memcpy(rest, args, ((size_t)argc + 1) * sizeof *rest);
+    status = parse(&d, &argc, rest);
     if (status < 0) {
         struct mcp_server *srv = mcp_server_new("drive", VERSION);
         if (srv &&
@@ -170,8 +177,9 @@ int main(int argc, char **argv)
             mcp_server_free(srv);
             srv = NULL;
         }
-        status = mcp_main(srv, argc, args);
+        status = mcp_main(srv, argc, rest);
     }
+    free(rest);
     mcp_args_free(args);
     for (size_t i = 0; i < d.nroots; i++)
         d.roots[i]->ops->free(d.roots[i]);
