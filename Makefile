@@ -18,8 +18,10 @@ B := build/$(VARIANT)
 
 PKGS := libcjson libmicrohttpd libcurl openssl libxml-2.0
 # Evaluated when used, so `make check` can install the packages before the first compile.
+# libmicrohttpd is not linked: libmcp loads it when an HTTP server starts (mhd.c), so stdio
+# servers start without it and GnuTLS.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libmicrohttpd,$(PKGS)))
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wformat=2 -Wcast-qual -Wvla -Wnull-dereference -fno-common -Werror
@@ -38,7 +40,7 @@ else
 endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(LDOPT) -pthread $(LDFLAGS)
-LIBS = $(PKG_LIBS) -lm
+LIBS = $(PKG_LIBS) -lm -ldl
 
 # --- libmcp
 LIBMCP_SRC := $(wildcard libmcp/src/*.c)
@@ -130,7 +132,7 @@ $(B)/bin/mcp-registry: $(REGISTRY_SRC:%.c=$(B)/%.o) $(LIBMCP_A)
 
 $(B)/bench/%: $(B)/bench/%.o $(LIBMCP_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS) $(shell pkg-config --libs libmicrohttpd)
 
 $(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIBMCP_A)
 	@mkdir -p $(dir $@)

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
+#include "mhd_int.h"
 
 #include "alloc_int.h"
 #include "auth_int.h"
@@ -666,6 +666,8 @@ void mcp_http_options_init(struct mcp_http_options *opt)
 
 int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options *opt)
 {
+    if (mcp__mhd_load())
+        return MCP_ENOTSUP;
     struct http h = {.srv = srv, .opt = *opt};
     struct sockaddr_in addr4 = {.sin_family = AF_INET, .sin_port = htons(opt->port)};
     struct sockaddr_in6 addr6 = {.sin6_family = AF_INET6, .sin6_port = htons(opt->port)};

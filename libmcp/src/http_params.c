@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <microhttpd.h>
+#include "mhd_int.h"
 
 #include "alloc_int.h"
 #include "base64_int.h"

@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <microhttpd.h>
+#include "mhd_int.h"
 
 #include "alloc_int.h"
 #include "buf_int.h"
