@@ -9,6 +9,7 @@
 #include "base64_int.h"
 #include "buf_int.h"
 #include "json_int.h"
+#include "tasks_int.h"
 
 #include "banned.h"
 
@@ -176,6 +177,18 @@ int mcp_call_error(struct mcp_call *call, const char *fmt, ...)
     return MCP_EINVAL;
 }
 
+int mcp_call_protocol_error(struct mcp_call *call, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = vformat(fmt, ap);
+    va_end(ap);
+    mcp__free(call->rpc_message);
+    call->rpc_message = text; /* NULL on ENOMEM: the code alone still goes out */
+    call->rpc_error = code ? code : MCP__RPC_INTERNAL_ERROR;
+    return MCP_EINVAL;
+}
+
 int mcp_call_message(struct mcp_call *call, const char *role, cJSON *content)
 {
     cJSON *m = content ? cJSON_CreateObject() : NULL;
@@ -236,6 +249,8 @@ int mcp_call_progress(struct mcp_call *call, double progress, double total, cons
 
 bool mcp_call_cancelled(const struct mcp_call *call)
 {
+    if (call->task && mcp__task_cancelled(call->task))
+        return true;
     return (call->slot && atomic_load(&call->slot->cancelled)) || atomic_load(&call->sink->closed);
 }
 
@@ -577,8 +592,29 @@ int mcp__call_init(struct mcp_call *call, enum mcp__call_kind kind, struct mcp__
     return call->items && call->replies ? 0 : MCP_ENOMEM;
 }
 
+int mcp__call_restart(struct mcp_call *call)
+{
+    cJSON *items = cJSON_CreateArray();
+    if (!items)
+        return MCP_ENOMEM;
+    cJSON_Delete(call->items);
+    cJSON_Delete(call->structured);
+    cJSON_Delete(call->input_requests);
+    call->items = items;
+    call->structured = call->input_requests = NULL;
+    call->is_error = false;
+    call->missing_capability = NULL;
+    call->ask_seq = 0;
+    return 0;
+}
+
 void mcp__call_release(struct mcp_call *call)
 {
+    if (call->task) /* the engine finishes tasks; this only keeps a bug from leaking one */
+        mcp__tasks_end(call->peer->srv->tasks, call->task, NULL, NULL);
+    call->task = NULL;
+    mcp__free(call->rpc_message);
+    call->rpc_message = NULL;
     cJSON_Delete(call->items);
     cJSON_Delete(call->structured);
     cJSON_Delete(call->answers);

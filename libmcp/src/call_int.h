@@ -18,8 +18,13 @@ enum mcp__call_kind {
     MCP__CALL_OTHER, /* requests that run no handler but can be cancelled */
 };
 
+struct mcp__request;
+struct mcp__task;
+
 struct mcp_call {
     enum mcp__call_kind kind;
+    struct mcp__request *req;       /* the request being served, or NULL */
+    const struct mcp__entry *entry; /* the tool, prompt or resource, or NULL */
     struct mcp__peer *peer;
     struct mcp__sink *sink;
     const struct mcp__origin *origin;
@@ -39,6 +44,11 @@ struct mcp_call {
     cJSON *structured; /* structuredContent, or NULL */
     bool is_error;
     const char *missing_capability; /* set when the handler needs one the client lacks */
+    int rpc_error;                  /* mcp_call_protocol_error(): the JSON-RPC error code */
+    char *rpc_message;              /* and its message (owned) */
+
+    /* Running as a task (mcp_call_start_task): a reference, and the response went out. */
+    struct mcp__task *task;
 
     /* Asking. */
     unsigned ask_seq;      /* asks are keyed q1, q2, ... in the order a handler makes them */
@@ -52,6 +62,9 @@ int mcp__call_init(struct mcp_call *call, enum mcp__call_kind kind, struct mcp__
                    struct mcp__sink *sink, const struct mcp__origin *origin,
                    const struct mcp__rev *rev, const cJSON *request);
 void mcp__call_release(struct mcp_call *call);
+
+/* Empties what the handler built, for running it again with more answers. */
+int mcp__call_restart(struct mcp_call *call);
 
 /* True when the call is in the stateless revision. */
 static inline bool mcp__call_modern(const struct mcp_call *call)

@@ -9,6 +9,7 @@
 #include "call_int.h"
 #include "json_int.h"
 #include "request_int.h"
+#include "tasks_int.h"
 
 #include "banned.h"
 
@@ -138,6 +139,9 @@ cJSON *mcp__server_capabilities(const struct mcp_server *srv, const struct mcp__
              cJSON_AddTrueToObject(c, "listChanged");
     if (ok && srv->tools.len)
         ok = (c = mcp__json_add_obj(caps, "tools")) && cJSON_AddTrueToObject(c, "listChanged");
+    /* Extensions exist only in the stateless revision; tasks when a tool can become one. */
+    if (ok && srv->task_tools && mcp__rev_has(rev, MCP__F_MODERN))
+        ok = (c = mcp__json_add_obj(caps, "extensions")) && mcp__json_add_obj(c, MCP__TASKS_EXT);
     if (!ok) {
         cJSON_Delete(caps);
         return NULL;
@@ -459,6 +463,9 @@ static const struct method {
     {"completion/complete", mcp__method_complete, LEGACY | MODERN},
     {"logging/setLevel", method_set_level, LEGACY},
     {"subscriptions/listen", mcp__method_listen, MODERN},
+    {"tasks/get", mcp__method_tasks_get, MODERN},
+    {"tasks/update", mcp__method_tasks_update, MODERN},
+    {"tasks/cancel", mcp__method_tasks_cancel, MODERN},
 };
 
 static const struct method *find_method(const char *name)
@@ -577,6 +584,20 @@ static char *response_text(struct mcp__request *req)
     return text;
 }
 
+int mcp__request_respond(struct mcp__request *req)
+{
+    if (req->modern && finish_modern_result(req))
+        return MCP_ENOMEM;
+    char *text = response_text(req);
+    if (!text)
+        return MCP_ENOMEM;
+    struct mcp__sink *sink = req->call.sink;
+    int rc = sink->send(sink, text, strlen(text), true);
+    mcp__free(text);
+    req->answered = true;
+    return rc;
+}
+
 /* Serves one request into `req`: the outcome is left in req for the caller to send. */
 static void serve(struct mcp__request *req, const struct mcp__origin *origin,
                   struct mcp__sink *sink, struct mcp__inflight *slot)
@@ -607,6 +628,7 @@ static void serve(struct mcp__request *req, const struct mcp__origin *origin,
         pthread_mutex_unlock(&req->peer->lock);
     }
     req->call.slot = slot;
+    req->call.req = req;
     int rc = m->fn(req);
     if (rc && !req->error_code && !req->result)
         mcp__request_fail(req, MCP__RPC_INTERNAL_ERROR, "Internal error: %s", mcp_strerror(rc));
@@ -651,9 +673,11 @@ void mcp__engine_request(struct mcp__peer *peer, cJSON *msg, struct mcp__sink *s
                           "Invalid Request: a request with this id is already in flight");
     else
         mcp__request_fail(&req, MCP__RPC_INTERNAL_ERROR, "Internal error: out of memory");
-    char *text = req.silent ? NULL : response_text(&req);
-    sink->send(sink, text, text ? strlen(text) : 0, true);
-    mcp__free(text);
+    if (!req.answered) {
+        char *text = req.silent ? NULL : response_text(&req);
+        sink->send(sink, text, text ? strlen(text) : 0, true);
+        mcp__free(text);
+    }
     mcp__peer_release(peer, slot);
     request_release(&req);
     cJSON_Delete(msg);

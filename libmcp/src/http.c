@@ -283,6 +283,9 @@ static const char *check_headers(struct http *h, struct MHD_Connection *c, const
         target = mcp__json_str(params, "name");
     else if (strcmp(method, "resources/read") == 0)
         target = mcp__json_str(params, "uri");
+    else if (strcmp(method, "tasks/get") == 0 || strcmp(method, "tasks/update") == 0 ||
+             strcmp(method, "tasks/cancel") == 0)
+        target = mcp__json_str(params, "taskId"); /* routes a task to the replica holding it */
     if (target) {
         const char *hn = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mcp-Name");
         char *name = hn ? mcp__http_header_decode(hn) : NULL;

@@ -11,6 +11,7 @@
 #include "request_int.h"
 #include "schema_int.h"
 #include "state_int.h"
+#include "tasks_int.h"
 
 #include "banned.h"
 
@@ -109,8 +110,22 @@ static int run(struct mcp__request *req, enum mcp__call_kind kind, const struct 
         if (rc || req->error_code)
             return rc ? rc : 1;
     }
+    req->call.entry = e;
     int rc = invoke(req, e, args, target);
-    if (req->modern && req->call.input_requests) {
+    /* A task waits for the answers (tasks/update) and runs the handler again with them. */
+    while (req->call.task && rc == MCP_EINPUT && req->call.input_requests && !req->call.rpc_error) {
+        rc = mcp__task_await_input(&req->call);
+        if (!rc)
+            rc = mcp__call_restart(&req->call);
+        if (!rc)
+            rc = invoke(req, e, args, target);
+    }
+    if (req->call.rpc_error) {
+        mcp__request_fail(req, req->call.rpc_error, "%s",
+                          req->call.rpc_message ? req->call.rpc_message : "Internal error");
+        return 1;
+    }
+    if (req->modern && !req->call.task && req->call.input_requests) {
         int irc = input_required(req, binding);
         return irc ? irc : 1;
     }
@@ -316,6 +331,10 @@ static int call_tool(struct mcp__request *req)
     const struct mcp__entry *e = mcp__table_find(&req->srv->tools, name);
     if (!e)
         return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS, "Unknown tool: %s", name);
+    /* A tool that runs only as a task, for a 2026-07-28 client that cannot have one. Legacy
+     * sessions have no tasks: there it is an ordinary (streamed) call. */
+    if (e->task_support == MCP__TASK_REQUIRED && req->modern && !mcp__call_has_tasks(&req->call))
+        return mcp__tasks_required(req);
     if (!mcp__tool_visible(e, req->call.origin))
         return mcp__request_fail(req, MCP__RPC_INVALID_PARAMS,
                                  "Tool not available: %s is not granted to this client%s%s", name,
@@ -539,6 +558,10 @@ int mcp__method_tools_call(struct mcp__request *req)
     int rc = call_tool(req);
     audit(req, "tool", mcp__json_str(req->params, "name"), mcp__json_get(req->params, "arguments"),
           started);
+    if (req->call.task) { /* the response went out long ago: the outcome is the task's */
+        mcp__task_finish(req, rc);
+        rc = 0;
+    }
     return rc;
 }
 

@@ -34,6 +34,7 @@ static const struct field_rev {
     {"outputSchema", MCP__F_STRUCTURED},
     {"_meta", MCP__F_STRUCTURED},
     {"icons", MCP__F_ICONS},
+    {"execution", MCP__F_MODERN}, /* taskSupport: the tasks extension, not 2025-11-25's tasks */
 };
 
 static bool field_known(const char *field, const struct mcp__rev *rev)
@@ -83,13 +84,16 @@ static bool read_cursor(const char *cursor, size_t *offset)
     return ok;
 }
 
-/* Whether a request may see an entry: tools answer to the profile and the token's scopes. */
+/* Whether a request may see an entry: tools answer to the profile and the token's scopes,
+ * and a 2026-07-28 client sees a tool that runs only as a task when it can have tasks. */
 static bool may_list(const struct mcp__request *req, const struct mcp__table *table,
                      const struct mcp__entry *e)
 {
-    if (table == &req->srv->tools)
-        return mcp__tool_visible(e, req->call.origin);
-    return atomic_load(&e->enabled);
+    if (table != &req->srv->tools)
+        return atomic_load(&e->enabled);
+    if (e->task_support == MCP__TASK_REQUIRED && req->modern && !mcp__call_has_tasks(&req->call))
+        return false;
+    return mcp__tool_visible(e, req->call.origin);
 }
 
 /* A tool that needs consent says so, so hosts can prompt (or know the server will). */

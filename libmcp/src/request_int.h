@@ -26,11 +26,17 @@ struct mcp__request {
     char error_message[512];
     cJSON *error_data; /* owned, may be NULL */
     bool silent;       /* send nothing (cancelled, or the response went out already) */
+    bool answered;     /* the response went out before the method returned (tasks) */
 };
 
 /* Records a JSON-RPC error as the request's outcome. Returns the code. */
 int mcp__request_fail(struct mcp__request *req, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Sends the request's outcome now, as its final message, while the method goes on (a task's
+ * CreateTaskResult); the engine then sends nothing more for it. Returns 0, MCP_ENOMEM (nothing
+ * was sent; req->result is still the caller's), or the sink's MCP_ECLOSED. */
+int mcp__request_respond(struct mcp__request *req);
 
 /* Adds ttlMs and cacheScope to a cacheable result in the stateless revision. */
 int mcp__request_cacheable(struct mcp__request *req, cJSON *result, long ttl_ms);

@@ -34,7 +34,8 @@ struct mcp_server *mcp_server_new(const char *name, const char *version)
     atomic_init(&srv->stop_fd, -1);
     pthread_mutex_init(&srv->state_key_lock, NULL);
     pthread_mutex_init(&srv->peers_lock, NULL);
-    if (!srv->name || !srv->version) {
+    srv->tasks = mcp__tasks_new();
+    if (!srv->name || !srv->version || !srv->tasks) {
         mcp_server_free(srv);
         return NULL;
     }
@@ -66,6 +67,7 @@ void mcp_server_free(struct mcp_server *srv)
     mcp__free(srv->website_url);
     mcp__policy_free(srv->policy);
     mcp__audit_free(srv->audit);
+    mcp__tasks_free(srv->tasks);
     OPENSSL_cleanse(srv->state_key, sizeof(srv->state_key));
     pthread_mutex_destroy(&srv->state_key_lock);
     pthread_mutex_destroy(&srv->peers_lock);
@@ -192,6 +194,28 @@ fail:
     return rc;
 }
 
+/* execution.taskSupport: absent, or "forbidden", "optional", "required". */
+static bool task_support_of(const cJSON *def, const char *name, enum mcp__task_support *out)
+{
+    static const char *const names[] = {"forbidden", "optional", "required"};
+    const cJSON *exec = mcp__json_get(def, "execution");
+    const cJSON *ts = mcp__json_get(exec, "taskSupport");
+    *out = MCP__TASK_FORBIDDEN;
+    if (!exec || (cJSON_IsObject(exec) && !ts))
+        return true;
+    for (size_t i = 0; cJSON_IsObject(exec) && cJSON_IsString(ts) && i < 3; i++) {
+        if (strcmp(ts->valuestring, names[i]) == 0) {
+            *out = (enum mcp__task_support)i;
+            return true;
+        }
+    }
+    fprintf(stderr,
+            "libmcp: execution of '%s' must be an object whose taskSupport is \"forbidden\", "
+            "\"optional\" or \"required\"\n",
+            name);
+    return false;
+}
+
 int mcp_server_add_tool(struct mcp_server *srv, const char *tool_json, mcp_tool_fn fn, void *ud)
 {
     struct mcp__entry *e;
@@ -204,7 +228,8 @@ int mcp_server_add_tool(struct mcp_server *srv, const char *tool_json, mcp_tool_
     const cJSON *out = mcp__json_get(e->def, "outputSchema");
     if (!valid_tool_name(e->name) || !mcp__json_str(e->def, "description") ||
         !schema_ok(in, "inputSchema", e->name) ||
-        (out && !schema_ok(out, "outputSchema", e->name))) {
+        (out && !schema_ok(out, "outputSchema", e->name)) ||
+        !task_support_of(e->def, e->name, &e->task_support)) {
         srv->tools.len--;
         mcp__free(e->name);
         cJSON_Delete(e->def);
@@ -212,6 +237,7 @@ int mcp_server_add_tool(struct mcp_server *srv, const char *tool_json, mcp_tool_
     }
     e->input_schema = in;
     e->output_schema = out;
+    srv->task_tools = srv->task_tools || e->task_support != MCP__TASK_FORBIDDEN;
     return 0;
 }
 

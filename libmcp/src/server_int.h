@@ -11,6 +11,7 @@
 
 #include "mcp/server.h"
 #include "policy_int.h"
+#include "tasks_int.h"
 
 /* One tool, prompt, resource or resource template. */
 struct mcp__entry {
@@ -25,8 +26,9 @@ struct mcp__entry {
     } fn;
     void *ud;
     atomic_bool enabled;
-    char *scope;           /* tools from a manifest: the scope they need, or NULL */
-    enum mcp__grant grant; /* set by a profile */
+    char *scope;                         /* tools from a manifest: the scope they need, or NULL */
+    enum mcp__grant grant;               /* set by a profile */
+    enum mcp__task_support task_support; /* tools: execution.taskSupport */
 };
 
 struct mcp__table {
@@ -63,6 +65,9 @@ struct mcp_server {
     atomic_bool frozen;
     atomic_bool stopping;
     atomic_int stop_fd; /* write end of the serving loop's wake-up pipe, or -1 */
+
+    struct mcp__tasks *tasks; /* tasks of the tasks extension */
+    bool task_tools;          /* some tool may become a task */
 
     struct mcp__policy *policy; /* from --profile, or NULL: everything allowed */
     struct mcp__audit *audit;   /* from --audit, or NULL */

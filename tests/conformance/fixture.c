@@ -41,6 +41,8 @@ int main(int argc, char **argv)
     if (!rc)
         rc = fixture_add_input_tools(srv);
     if (!rc)
+        rc = fixture_add_task_tools(srv);
+    if (!rc)
         rc = fixture_add_resources(srv);
     if (!rc)
         rc = fixture_add_prompts(srv);

@@ -16,6 +16,7 @@ extern const unsigned long fixture_wav_len;
 /* Each adds one group to the server; 0 or the first MCP_E* error. */
 int fixture_add_tools(struct mcp_server *srv);
 int fixture_add_input_tools(struct mcp_server *srv);
+int fixture_add_task_tools(struct mcp_server *srv);
 int fixture_add_resources(struct mcp_server *srv);
 int fixture_add_prompts(struct mcp_server *srv);
 

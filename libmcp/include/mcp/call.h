@@ -64,6 +64,13 @@ int mcp_call_structured(struct mcp_call *call, struct cJSON *value);
 int mcp_call_error(struct mcp_call *call, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Ends the request with the JSON-RPC error `code` (e.g. -32603, Internal error) and a message,
+ * printf-style, instead of a result: for faults of the server itself, which the agent cannot
+ * act on. A task fails with this error. Failures of the tool's work are mcp_call_error().
+ * Returns MCP_EINVAL so a handler may `return mcp_call_protocol_error(...)`. */
+int mcp_call_protocol_error(struct mcp_call *call, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Appends a prompt message with role "user" or "assistant" and a content block (taken). */
 int mcp_call_message(struct mcp_call *call, const char *role, struct cJSON *content);
 
@@ -84,8 +91,8 @@ int mcp_call_completion(struct mcp_call *call, const char *value);
  * is dropped. */
 int mcp_call_progress(struct mcp_call *call, double progress, double total, const char *message);
 
-/* True once the client cancelled the call or went away. Long work polls this and returns
- * MCP_ECANCELED. Thread-safe. */
+/* True once the client cancelled the call or went away (for a task: tasks/cancel, or the
+ * task expired). Long work polls this and returns MCP_ECANCELED. Thread-safe. */
 bool mcp_call_cancelled(const struct mcp_call *call);
 
 /* Sends notifications/message when the client's level lets it through. */
@@ -130,6 +137,21 @@ int mcp_call_sample(struct mcp_call *call, const char *prompt, int max_tokens,
  * MCP_EACCES when declined or cancelled, MCP_ENOTSUP when the client cannot ask, or what
  * mcp_call_ask() returns. */
 int mcp_call_confirm(struct mcp_call *call, const char *message);
+
+/* --- Tasks (the 2026-07-28 extension io.modelcontextprotocol/tasks). */
+
+/* Turns the rest of this tool call into a task: the client gets a CreateTaskResult now and
+ * polls tasks/get while the handler goes on (on its worker thread) to build the result as
+ * usual, which becomes the task's; mcp_call_error() makes it completed with isError,
+ * mcp_call_protocol_error() failed, MCP_ECANCELED after tasks/cancel cancelled. Only for tools
+ * whose definition declares "execution": {"taskSupport": "optional"} or "required", when the
+ * request's client declared the extension. Asks made before this are the usual
+ * input_required round trips; asks after it park the task in input_required until the
+ * client answers with tasks/update, and the handler then runs again from the top with the
+ * answers (this call then returns 0 at once). So: ask first, start the task, then work.
+ * Returns 0 (now a task), MCP_ENOTSUP (no task: the call goes on synchronously, which is
+ * fine), MCP_EAGAIN (too many tasks: go on synchronously, or return it), MCP_ENOMEM. */
+int mcp_call_start_task(struct mcp_call *call);
 
 /* --- About the request. */
 
