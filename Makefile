@@ -5,7 +5,8 @@
 #   make test            run every test with what is installed (no installs)
 #   make run             install, build, and serve the sample workspace (see README)
 #   make bench           benchmarks side by side with the reference SDK (bench/run.sh)
-#   make valgrind        stdio interop run under valgrind
+#   make valgrind        the interop suite (stdio and HTTP) under valgrind
+#   make mcpb            pack each connector into an .mcpb bundle
 #   make install         PREFIX=/usr/local DESTDIR= : libmcp, headers, mcp.pc, servers
 #   make format-check    clang-format, no changes
 #   make tidy            clang-tidy over libmcp
@@ -73,7 +74,7 @@ PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE) $(SERVER_BINS) $(BENCH_BINS) $
 
 .SECONDARY:
 
-.PHONY: all check test test-unit test-protocol test-interop valgrind install run fuzz bench \
+.PHONY: all check test test-unit test-protocol test-interop valgrind install run fuzz bench mcpb \
         format format-check tidy clean deps
 all: $(LIBMCP_A) $(LIBMCP_SO) $(B)/lib/mcp.pc $(PROGRAMS) $(UNIT_BIN)
 
@@ -161,6 +162,10 @@ bench:
 	scripts/deps.sh
 	$(MAKE) VARIANT=release all
 	bench/run.sh build/release
+
+# One .mcpb bundle per connector (MCPB manifest + binary) in build/<variant>/mcpb.
+mcpb: all
+	registry/mcpb.sh $(B) $(B)/mcpb
 
 valgrind:
 	$(MAKE) VARIANT=debug all
