@@ -100,10 +100,12 @@ typedef int (*invoke_fn)(struct mcp__request *req, const struct mcp__entry *e, c
 static int run(struct mcp__request *req, enum mcp__call_kind kind, const struct mcp__entry *e,
                const cJSON *args, const char *target, invoke_fn invoke)
 {
+    /* The digest that binds requestState to this request costs a canonical print and a
+     * SHA-256 of the arguments: made only when a requestState comes in or goes out. */
     char binding[65] = "";
     req->call.kind = kind;
     req->call.name = e ? e->name : target;
-    if (req->modern) {
+    if (req->modern && mcp__json_get(req->params, "requestState")) {
         int rc = mcp__state_binding(req->method, target, args, binding);
         if (!rc)
             rc = restore_answers(req, binding);
@@ -126,7 +128,9 @@ static int run(struct mcp__request *req, enum mcp__call_kind kind, const struct 
         return 1;
     }
     if (req->modern && !req->call.task && req->call.input_requests) {
-        int irc = input_required(req, binding);
+        int irc = binding[0] ? 0 : mcp__state_binding(req->method, target, args, binding);
+        if (!irc)
+            irc = input_required(req, binding);
         return irc ? irc : 1;
     }
     return rc;
