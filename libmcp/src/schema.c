@@ -2,6 +2,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -1969,6 +1970,41 @@ static const struct keyword {
 };
 
 #define NKEYWORDS (sizeof keywords / sizeof keywords[0])
+_Static_assert(NKEYWORDS <= 64, "validate() keeps the keywords a schema uses in a 64-bit set");
+
+static unsigned char by_name[NKEYWORDS]; /* keyword indexes sorted by name */
+static pthread_once_t by_name_once = PTHREAD_ONCE_INIT;
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(keywords[*(const unsigned char *)a].name,
+                  keywords[*(const unsigned char *)b].name);
+}
+
+static void sort_names(void)
+{
+    for (size_t i = 0; i < NKEYWORDS; i++)
+        by_name[i] = (unsigned char)i;
+    qsort(by_name, NKEYWORDS, sizeof *by_name, compare_names);
+}
+
+/* The index of keyword `name` in the table, or -1 (an annotation or an unknown member). */
+static int keyword_index(const char *name)
+{
+    pthread_once(&by_name_once, sort_names);
+    size_t lo = 0, hi = NKEYWORDS;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(name, keywords[by_name[mid]].name);
+        if (c == 0)
+            return by_name[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
 
 static int validate(struct validation *v, const cJSON *schema, const cJSON *inst, int depth,
                     int refs)
@@ -1996,13 +2032,21 @@ static int validate(struct validation *v, const cJSON *schema, const cJSON *inst
     }
     v->frames++;
     struct at at = {schema, inst, depth, refs};
-    int rc = 0;
-    for (size_t i = 0; i < NKEYWORDS && !rc; i++) {
-        const cJSON *arg;
-        if (keywords[i].validate &&
-            (arg = cJSON_GetObjectItemCaseSensitive(schema, keywords[i].name)))
-            rc = keywords[i].validate(v, &at, arg);
+    /* Only the keywords the schema uses, but in the table's order, which decides the
+     * message when several fail: one lookup per member instead of one per keyword. */
+    const cJSON *args[NKEYWORDS];
+    uint64_t used = 0;
+    for (const cJSON *m = schema->child; m; m = m->next) {
+        int k = keyword_index(m->string);
+        if (k >= 0 && keywords[k].validate && !(used & (UINT64_C(1) << k))) {
+            used |= UINT64_C(1) << k;
+            args[k] = m;
+        }
     }
+    int rc = 0;
+    for (int k = 0; used && !rc; k++, used >>= 1)
+        if (used & 1)
+            rc = keywords[k].validate(v, &at, args[k]);
     v->frames--;
     return rc;
 }
