@@ -7,17 +7,10 @@ cd "$(dirname "$0")/../.."
 B=${1:?usage: tests/auth/run.sh BUILD-DIR}
 FIXTURE=$B/bin/mcp-conformance-fixture
 
+. tests/lib/http-server.sh
+
 work=$(mktemp -d)
-SERVER_PID=
-stop_server() {
-    [ -n "$SERVER_PID" ] || return 0
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    local status=0
-    wait "$SERVER_PID" 2>/dev/null || status=$?
-    SERVER_PID=
-    return "$status"
-}
-trap 'stop_server; rm -rf "$work"' EXIT
+trap 'stop_http_server; rm -rf "$work"' EXIT
 
 pass=0
 fail=0
@@ -107,30 +100,15 @@ digest() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 # --- The server, on a free port (the resource URL names the port, so pick it here).
 
 LOG=$work/server.log
-for attempt in 1 2 3 4 5 6 7 8; do
-    PORT=$((20000 + (RANDOM % 20000)))
-    RESOURCE=http://127.0.0.1:$PORT/mcp
-    "$FIXTURE" --http "127.0.0.1:$PORT" --auth-tokens "$work/tokens" --auth-jwks "$work/jwks.json" \
-        --auth-issuer "$ISSUER" --auth-resource "$RESOURCE" --auth-scope mcp >>"$LOG" 2>&1 &
-    SERVER_PID=$!
-    up=
-    for _ in $(seq 1 100); do
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        if curl -s -o /dev/null --max-time 1 "$RESOURCE"; then
-            up=1
-            break
-        fi
-        sleep 0.1
-    done
-    [ -n "$up" ] && break
-    stop_server
-done
-if [ -z "$up" ]; then
+if ! start_http_server "$LOG" "$FIXTURE" --auth-tokens "$work/tokens" \
+    --auth-jwks "$work/jwks.json" --auth-issuer "$ISSUER" \
+    --auth-resource "http://127.0.0.1:@PORT@/mcp" --auth-scope mcp; then
     echo "not ok - fixture did not start with auth on"
     tail -n 20 "$LOG"
     echo "0 passed, 1 failed"
     exit 1
 fi
+RESOURCE=http://127.0.0.1:$PORT/mcp
 URL=$RESOURCE
 META_URL=http://127.0.0.1:$PORT/.well-known/oauth-protected-resource/mcp
 
@@ -234,7 +212,7 @@ for t in "$GOOD" "$NARROW" "$RS" "$ES" "$EXPIRED"; do
 done
 expect "no token appears in the server's log" [ -z "$leaked" ]
 
-if stop_server; then
+if stop_http_server; then
     ok "fixture exits cleanly"
 else
     not_ok "fixture exits cleanly"

@@ -1,6 +1,7 @@
 # Sourced by test scripts: start a server on a free 127.0.0.1 port and stop it on exit.
 #
 #   start_http_server LOG COMMAND ARGS...   # appends --http 127.0.0.1:PORT; sets PORT, SERVER_PID
+#                                            # (@PORT@ in ARGS becomes the port, e.g. in a URL)
 #   stop_http_server                         # SIGTERM, then waits; returns the server's status
 
 # Tries random high ports until the server stays up and answers on /mcp.
@@ -10,7 +11,9 @@ start_http_server() {
     local tries
     for tries in 1 2 3 4 5 6 7 8; do
         PORT=$((20000 + (RANDOM % 20000)))
-        "$@" --http "127.0.0.1:$PORT" >>"$log" 2>&1 &
+        local args=() a
+        for a in "$@"; do args+=("${a//@PORT@/$PORT}"); done
+        "${args[@]}" --http "127.0.0.1:$PORT" >>"$log" 2>&1 &
         SERVER_PID=$!
         local i
         for i in $(seq 1 100); do
