@@ -27,12 +27,12 @@ trap cleanup EXIT
 
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 not_ok() { echo "not ok - $1"; fail=$((fail + 1)); }
-# Runs drive.mjs and adds its counts.
+# Runs a Node test script (drive.mjs unless SCRIPT= says otherwise) and adds its counts.
 cases() {
     local name=$1
     shift
     local out=$work/cases.out
-    "$NODE" tests/drive/drive.mjs "$@" >"$out" 2>&1
+    "$NODE" "${SCRIPT:-tests/drive/drive.mjs}" "$@" >"$out" 2>&1
     sed "s/^/  [$name] /" "$out" | grep -v '^  \[[^]]*\] ok - '
     local line p f
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
@@ -106,6 +106,12 @@ expect "inside the profile's roots, reads work" "$out" 'original'
 out=$(drive_call "--root $F --profile $work/profile.json" '{"name":"write_file","arguments":{"path":"Files/docs/new.txt","content":"x"}}' tools/call)
 expect "an ask tool without a client that can ask is refused, nothing written" "$out" '"isError":true'
 [ ! -e "$F/docs/new.txt" ] || not_ok "the ask tool wrote without consent"
+
+# The shipped cowork profile through the official clients: consent by elicitation (legacy)
+# and by input_required (2026-07-28), accepted and declined.
+mkdir -p "$work/consent/Documents"
+SCRIPT=tests/drive/consent.mjs cases "consent under cowork.json" \
+    --drive "$DRIVE" --data "$work/consent/Documents"
 
 # --- crash safety: kill the server at random points of an 8 MB replace; the file must be
 # the old content or the new, never a mix.
