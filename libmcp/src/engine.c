@@ -176,9 +176,10 @@ static int nesting_depth(const char *s, size_t len, int limit)
 }
 
 cJSON *mcp__engine_parse_text(const struct mcp_server *srv, const char *text, size_t len, int *code,
-                              char *why, size_t whylen)
+                              char *why, size_t whylen, cJSON **id)
 {
     *code = MCP__RPC_PARSE_ERROR;
+    *id = NULL;
     if (len > srv->max_message) {
         *code = MCP__RPC_INVALID_REQUEST;
         snprintf(why, whylen, "Invalid Request: message larger than %zu bytes", srv->max_message);
@@ -193,8 +194,15 @@ cJSON *mcp__engine_parse_text(const struct mcp_server *srv, const char *text, si
         return NULL;
     }
     cJSON *v = mcp__json_parse(text, len);
-    if (!v)
+    if (!v && mcp__json_bad_escapes(text, len)) {
+        /* Valid JSON we cannot represent: answer the request by its id, or the client waits. */
+        *code = MCP__RPC_INVALID_REQUEST;
+        *id = mcp__json_recover_id(text, len);
+        snprintf(why, whylen,
+                 "Invalid Request: strings must not hold \\u0000 or unpaired surrogates");
+    } else if (!v) {
         snprintf(why, whylen, "Parse error: malformed JSON");
+    }
     return v;
 }
 
@@ -205,9 +213,11 @@ enum mcp__msg_kind mcp__engine_parse(struct mcp__peer *peer, const char *text, s
     *reply = NULL;
     char why[128];
     int code;
-    cJSON *v = mcp__engine_parse_text(peer->srv, text, len, &code, why, sizeof why);
+    cJSON *id;
+    cJSON *v = mcp__engine_parse_text(peer->srv, text, len, &code, why, sizeof why, &id);
     if (!v) {
-        *reply = mcp__engine_error(NULL, code, why, NULL);
+        *reply = mcp__engine_error(id, code, why, NULL);
+        cJSON_Delete(id);
         return MCP__MSG_INVALID;
     }
     enum mcp__msg_kind kind = mcp__engine_classify(peer, v, reply);

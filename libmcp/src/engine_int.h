@@ -100,15 +100,16 @@ enum mcp__msg_kind {
     MCP__MSG_BATCH, /* *reply may hold an error when batches are not allowed */
 };
 
+/* Checks and parses one message's text as every transport must: size, UTF-8, nesting depth,
+ * JSON. Returns the value, or NULL with the JSON-RPC error code, the message, and the id to
+ * answer with (owned, NULL when none could be read). */
+cJSON *mcp__engine_parse_text(const struct mcp_server *srv, const char *text, size_t len, int *code,
+                              char *why, size_t whylen, cJSON **id);
+
 /* Parses and classifies one incoming message. On success *msg is the parsed message
  * (owned); a request is recorded as in flight (a duplicate id is MCP__MSG_INVALID). On
  * MCP__MSG_INVALID, *reply is the JSON-RPC error to send (owned, may be NULL when nothing must be
  * sent). */
-/* Checks and parses one message's text as every transport must: size, UTF-8, nesting depth,
- * JSON. Returns the value, or NULL with the JSON-RPC error code and message to answer. */
-cJSON *mcp__engine_parse_text(const struct mcp_server *srv, const char *text, size_t len, int *code,
-                              char *why, size_t whylen);
-
 enum mcp__msg_kind mcp__engine_parse(struct mcp__peer *peer, const char *text, size_t len,
                                      cJSON **msg, char **reply);
 

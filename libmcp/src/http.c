@@ -487,9 +487,13 @@ static enum MHD_Result post(struct http *h, struct MHD_Connection *c, struct req
     size_t len = req->body.len;
     char why[128];
     int code;
-    cJSON *msg = mcp__engine_parse_text(h->srv, text, len, &code, why, sizeof why);
-    if (!msg)
-        return reply_error(c, MHD_HTTP_BAD_REQUEST, NULL, code, why);
+    cJSON *id;
+    cJSON *msg = mcp__engine_parse_text(h->srv, text, len, &code, why, sizeof why, &id);
+    if (!msg) {
+        enum MHD_Result r = reply_error(c, MHD_HTTP_BAD_REQUEST, id, code, why);
+        cJSON_Delete(id);
+        return r;
+    }
     const char *scope = tool_scope_missing(h, req->ident, msg);
     if (scope) {
         cJSON_Delete(msg);

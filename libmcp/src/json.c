@@ -38,26 +38,64 @@ bool mcp__json_bool(const cJSON *obj, const char *key, bool fallback)
     return cJSON_IsBool(v) ? cJSON_IsTrue(v) : fallback;
 }
 
-/* cJSON keeps strings NUL-terminated, so "a\u0000b" would silently become "a": a file name
- * "secret\u0000.txt" would reach a handler as "secret". Such text is refused instead. */
-static bool has_escaped_nul(const char *text, size_t len)
+/* The \u escapes cJSON cannot keep: \u0000 (its strings are NUL-terminated, so a file name
+ * "secret\u0000.txt" would reach a handler as "secret") and unpaired UTF-16 surrogates (no
+ * character at all). With `fixed` (a copy of text), each is overwritten there by an escape
+ * of the same length that parses (\u0020, \ufffd), so the rest can still be read. */
+static bool bad_escapes(const char *text, size_t len, char *fixed)
 {
-    bool in_string = false;
+    bool in_string = false, found = false;
     for (size_t i = 0; i < len; i++) {
         if (text[i] == '"') {
             in_string = !in_string;
-        } else if (in_string && text[i] == '\\') {
-            if (len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0)
-                return true;
-            i++; /* skip the escaped character, which may be a quote */
+            continue;
         }
+        if (!in_string || text[i] != '\\')
+            continue;
+        i++; /* the escaped character, which may be a quote */
+        if (i >= len || text[i] != 'u' || len - i < 5)
+            continue;
+        char hex[5] = {text[i + 1], text[i + 2], text[i + 3], text[i + 4], 0};
+        unsigned long cp = strtoul(hex, NULL, 16);
+        bool high = cp >= 0xd800 && cp <= 0xdbff, low = cp >= 0xdc00 && cp <= 0xdfff;
+        bool paired = high && len - i >= 11 && text[i + 5] == '\\' && text[i + 6] == 'u' &&
+                      strchr("dD", text[i + 7]) && strchr("cdefCDEF", text[i + 8]);
+        const char *repl = cp == 0 ? "0020" : (high && !paired) || low ? "fffd" : NULL;
+        if (repl) {
+            found = true;
+            if (fixed)
+                memcpy(fixed + i + 1, repl, 4);
+        }
+        i += paired ? 10 : 4;
     }
-    return false;
+    return found;
+}
+
+cJSON *mcp__json_recover_id(const char *text, size_t len)
+{
+    char *copy = mcp__strndup(text, len);
+    if (!copy)
+        return NULL;
+    cJSON *id = NULL;
+    if (bad_escapes(text, len, copy)) {
+        cJSON *v = cJSON_ParseWithLength(copy, len);
+        const cJSON *got = mcp__json_get(v, "id");
+        if (cJSON_IsString(got) || cJSON_IsNumber(got))
+            id = cJSON_Duplicate(got, false);
+        cJSON_Delete(v);
+    }
+    mcp__free(copy);
+    return id;
+}
+
+bool mcp__json_bad_escapes(const char *text, size_t len)
+{
+    return bad_escapes(text, len, NULL);
 }
 
 cJSON *mcp__json_parse(const char *text, size_t len)
 {
-    if (has_escaped_nul(text, len))
+    if (mcp__json_bad_escapes(text, len))
         return NULL;
     const char *end = NULL;
     cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, false);

@@ -18,8 +18,15 @@ const cJSON *mcp__json_get(const cJSON *obj, const char *key);
 bool mcp__json_bool(const cJSON *obj, const char *key, bool fallback);
 
 /* Parses exactly `len` bytes of JSON (no trailing garbage). NULL on malformed input, and on
- * a string holding U+0000, which cJSON would silently cut short. */
+ * a string holding U+0000 or an unpaired surrogate, which cJSON would cut short or refuse. */
 cJSON *mcp__json_parse(const char *text, size_t len);
+
+/* True when the text has one of those escapes. */
+bool mcp__json_bad_escapes(const char *text, size_t len);
+
+/* The "id" of a message refused for one of those escapes (owned), so the answer can name the
+ * request; NULL when there is none or the message is malformed otherwise. */
+cJSON *mcp__json_recover_id(const char *text, size_t len);
 
 /* Parses JSON text known to be valid (built into the program); NULL only on ENOMEM. */
 cJSON *mcp__json_parse_str(const char *text);

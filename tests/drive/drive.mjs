@@ -353,6 +353,15 @@ for (const [path, what] of escapes) {
     check(`write_file refuses ${what}`, r.isError, r.text);
 }
 check('nothing was written outside the root', !fs.existsSync(outside));
+// A NUL in a name would let "secret\0.txt" pass a check as one name and open as another; a
+// lone surrogate is not text. Either the whole request is refused (-32700) or the tool is.
+for (const [path, what] of [[`${R}/docs/report.txt\u0000.md`, 'a NUL in the name'],
+    [`${R}/docs/\ud800.txt`, 'a lone UTF-16 surrogate (invalid UTF-8)']]) {
+    const refused = await call('write_file', { path, content: 'x', overwrite: true }).then(
+        (res) => res.isError === true, (err) => /-32600|-32602|-32700/.test(String(err)));
+    check(`write_file refuses ${what}`, refused &&
+        read('docs/report.txt').startsWith('quarterly') && !exists('docs/report.txt.md'));
+}
 
 if (opt.local) {
     fs.symlinkSync('/etc', join(DATA, 'etc-link'));

@@ -80,7 +80,23 @@ static void test_json(void)
     CHECK(v == NULL);
     v = mcp__json_parse_str("[\"a\\\\u0000b\",\"\\\"\\u0000\"]");
     CHECK(v == NULL);
-    v = mcp__json_parse_str("[\"a\\\\u0000b\"]"); /* an escaped backslash, then text */
+    CHECK(mcp__json_parse_str("[\"\\ud800\"]") == NULL);        /* a lone high surrogate */
+    CHECK(mcp__json_parse_str("[\"\\udc00x\"]") == NULL);       /* a lone low surrogate */
+    CHECK(mcp__json_parse_str("[\"\\ud800\\u0041\"]") == NULL); /* high, then no low */
+    v = mcp__json_parse_str("[\"\\ud83d\\ude00\"]");            /* a pair is fine */
+    CHECK(v != NULL && strcmp(cJSON_GetArrayItem(v, 0)->valuestring, "\xf0\x9f\x98\x80") == 0);
+    cJSON_Delete(v);
+    /* The id of such a message can still be read, so the answer names the request. */
+    const char *bad = "{\"id\":\"q\\u0000\",\"x\":\"\\ud800\",\"id2\":1}";
+    v = mcp__json_recover_id(bad, strlen(bad));
+    CHECK(v != NULL && cJSON_IsString(v) && strcmp(v->valuestring, "q ") == 0);
+    cJSON_Delete(v);
+    bad = "{\"id\":7,\"x\":\"\\u0000\"}";
+    v = mcp__json_recover_id(bad, strlen(bad));
+    CHECK(v != NULL && cJSON_IsNumber(v) && v->valueint == 7);
+    cJSON_Delete(v);
+    CHECK(mcp__json_recover_id("{\"id\":1}", 8) == NULL); /* nothing wrong with it */
+    v = mcp__json_parse_str("[\"a\\\\u0000b\"]");         /* an escaped backslash, then text */
     CHECK(v != NULL && strcmp(cJSON_GetArrayItem(v, 0)->valuestring, "a\\u0000b") == 0);
     cJSON_Delete(v);
     v = mcp__json_parse("{\"a\":1} x", 9);
