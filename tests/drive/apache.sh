@@ -30,6 +30,20 @@ die() {
     exit 1
 }
 
+# Debian starts the packaged service on *:80 right after installing apache2 (unless a
+# policy-rc.d forbids it). The tests never use it, and it would listen beyond 127.0.0.1: the
+# service we just caused to run is stopped and kept from starting at boot.
+stop_packaged_service() {
+    local sudo=
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet apache2 2>/dev/null; then
+        $sudo systemctl disable --now apache2 >&2 || true
+    elif [ -x /etc/init.d/apache2 ] && [ -e /var/run/apache2/apache2.pid ]; then
+        $sudo /etc/init.d/apache2 stop >&2 || true
+        $sudo update-rc.d apache2 disable >&2 2>&1 || true
+    fi
+}
+
 # A port nothing listens on now; the caller retries when it is taken before it binds.
 free_port() {
     local p
@@ -210,7 +224,10 @@ start() {
         print_urls "$(cat "$dir/port")"
         return 0
     fi
-    [ -x "$httpd" ] || bash "$repo/scripts/deps.sh" apache2 >&2
+    if [ ! -x "$httpd" ]; then
+        bash "$repo/scripts/deps.sh" apache2 >&2
+        stop_packaged_service
+    fi
     [ -x "$httpd" ] || die "apache2 is not installed and could not be installed"
     user=$(run_user "$dir")
     group=$(id -gn "$user")
