@@ -179,7 +179,7 @@ run:
 # --- fuzzing (clang's libFuzzer): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 60
 fuzz:
-	@mkdir -p build/fuzz
+	@mkdir -p build/fuzz/corpus
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 	    -fsanitize=fuzzer,address,undefined -Ilibmcp/include -Ilibmcp/src $(PKG_CFLAGS) \
 	    tests/fuzz/fuzz_message.c $(LIBMCP_SRC) -o build/fuzz/fuzz_message $(LIBS) -pthread

@@ -55,11 +55,22 @@ static bool bad_escapes(const char *text, size_t len, char *fixed)
         i++; /* the escaped character, which may be a quote */
         if (i >= len || text[i] != 'u' || len - i < 5)
             continue;
-        char hex[5] = {text[i + 1], text[i + 2], text[i + 3], text[i + 4], 0};
-        unsigned long cp = strtoul(hex, NULL, 16);
+        unsigned long cp = 0;
+        bool hex = true;
+        for (size_t k = 1; k <= 4 && hex; k++) {
+            int h = mcp__hex_value((unsigned char)text[i + k]);
+            hex = h >= 0;
+            cp = cp * 16 + (unsigned long)(hex ? h : 0);
+        }
+        if (!hex)
+            continue; /* malformed: cJSON says so */
         bool high = cp >= 0xd800 && cp <= 0xdbff, low = cp >= 0xdc00 && cp <= 0xdfff;
-        bool paired = high && len - i >= 11 && text[i + 5] == '\\' && text[i + 6] == 'u' &&
-                      strchr("dD", text[i + 7]) && strchr("cdefCDEF", text[i + 8]);
+        bool paired = false;
+        if (high && len - i >= 11 && text[i + 5] == '\\' && text[i + 6] == 'u') {
+            /* A low surrogate is \uDC00-\uDFFF: 'd', then one of c-f (either case). */
+            char d = (char)(text[i + 7] | 0x20), c = (char)(text[i + 8] | 0x20);
+            paired = d == 'd' && c >= 'c' && c <= 'f';
+        }
         const char *repl = cp == 0 ? "0020" : (high && !paired) || low ? "fffd" : NULL;
         if (repl) {
             found = true;
@@ -73,9 +84,11 @@ static bool bad_escapes(const char *text, size_t len, char *fixed)
 
 cJSON *mcp__json_recover_id(const char *text, size_t len)
 {
-    char *copy = mcp__strndup(text, len);
+    char *copy = mcp__malloc(len + 1); /* not strndup: the text may hold raw NUL bytes */
     if (!copy)
         return NULL;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
     cJSON *id = NULL;
     if (bad_escapes(text, len, copy)) {
         cJSON *v = cJSON_ParseWithLength(copy, len);

@@ -96,7 +96,11 @@ static void test_json(void)
     CHECK(v != NULL && cJSON_IsNumber(v) && v->valueint == 7);
     cJSON_Delete(v);
     CHECK(mcp__json_recover_id("{\"id\":1}", 8) == NULL); /* nothing wrong with it */
-    v = mcp__json_parse_str("[\"a\\\\u0000b\"]");         /* an escaped backslash, then text */
+    /* A raw NUL byte before the escape, and escapes cut off at the end (found by the fuzzer). */
+    const char raw[] = "{\"ju\x18\0p\\\\\\u\x18\0p\\\\\\\\\\^\\\\\\u";
+    cJSON_Delete(mcp__json_recover_id(raw, sizeof raw - 1));
+    CHECK(mcp__json_bad_escapes("\"\\ud800\\u", 9)); /* unpaired: the next escape is cut off */
+    v = mcp__json_parse_str("[\"a\\\\u0000b\"]");    /* an escaped backslash, then text */
     CHECK(v != NULL && strcmp(cJSON_GetArrayItem(v, 0)->valuestring, "a\\u0000b") == 0);
     cJSON_Delete(v);
     v = mcp__json_parse("{\"a\":1} x", 9);
