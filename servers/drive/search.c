@@ -31,8 +31,11 @@ struct walk {
     struct drive *d;
     struct mcp_call *call;
     const struct query *q;
-    size_t skip, limit; /* the page: matches to pass over, then to keep */
-    size_t matched, scanned, kept;
+    const char *after; /* the cursor: resume after this path, in walk order; NULL once passed */
+    size_t limit;      /* results to keep on this page */
+    size_t scanned, kept;
+    char last[DRIVE_PATH_MAX];      /* the last entry looked at */
+    char last_kept[DRIVE_PATH_MAX]; /* the last result kept */
     cJSON *results;
     bool more; /* a match exists beyond this page */
     int rc;
@@ -117,8 +120,6 @@ static bool matches(struct walk *w, struct drive_root *root, const char *rel,
 
 static void found(struct walk *w, const char *display, const struct drive_dirent *e)
 {
-    if (w->matched++ < w->skip)
-        return;
     if (w->kept >= w->limit) {
         w->more = true;
         return;
@@ -130,6 +131,49 @@ static void found(struct walk *w, const char *display, const struct drive_dirent
         return;
     }
     w->kept++;
+    snprintf(w->last_kept, sizeof w->last_kept, "%s", display);
+}
+
+/* Orders two drive paths as the walk meets them: segment by segment, each by strcmp, a folder
+ * before what is inside it. Sets *ancestor when a is a folder that holds b. */
+static int walk_order(const char *a, const char *b, bool *ancestor)
+{
+    *ancestor = false;
+    for (;;) {
+        size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
+        int c = memcmp(a, b, na < nb ? na : nb);
+        if (c == 0 && na != nb)
+            c = na < nb ? -1 : 1;
+        if (c)
+            return c;
+        if (!a[na] && !b[nb])
+            return 0;
+        if (!a[na]) {
+            *ancestor = true;
+            return -1;
+        }
+        if (!b[nb])
+            return 1;
+        a += na + 1;
+        b += nb + 1;
+    }
+}
+
+/* Whether the walk, resuming after w->after, still passes over this entry: 0 to look at it,
+ * 1 to pass over it and all it holds, 2 to pass over it but walk what it holds. */
+static int before_cursor(struct walk *w, const char *display)
+{
+    if (!w->after)
+        return 0;
+    bool ancestor;
+    int c = walk_order(display, w->after, &ancestor);
+    if (c > 0) {
+        w->after = NULL; /* past the cursor: everything from here is new */
+        return 0;
+    }
+    if (c == 0)
+        w->after = NULL; /* the cursor itself: what it holds comes next */
+    return c == 0 || ancestor ? 2 : 1;
 }
 
 static void walk_folder(struct walk *w, struct drive_root *root, const char *rel,
@@ -152,18 +196,26 @@ static void walk_folder(struct walk *w, struct drive_root *root, const char *rel
         const struct drive_dirent *e = &v[i];
         if (drive_name_internal(e->name) || (!w->q->hidden && drive_name_hidden(e->name)))
             continue;
-        if (++w->scanned > MAX_SCANNED) {
-            w->more = true;
-            break;
-        }
-        if (w->scanned % 2000 == 0)
-            mcp_call_progress(w->call, (double)w->scanned, 0, "searching");
         char crel[DRIVE_PATH_MAX], cdisplay[DRIVE_PATH_MAX];
         if (drive_join(crel, sizeof crel, rel, e->name) ||
             drive_join(cdisplay, sizeof cdisplay, display, e->name))
             continue;
-        if (matches(w, root, crel, e))
-            found(w, cdisplay, e);
+        int pass = before_cursor(w, cdisplay);
+        if (pass == 1)
+            continue;
+        if (!pass) {
+            if (w->scanned >= MAX_SCANNED) {
+                w->more = true;
+                break;
+            }
+            if (++w->scanned % 2000 == 0)
+                mcp_call_progress(w->call, (double)w->scanned, 0, "searching");
+            if (matches(w, root, crel, e))
+                found(w, cdisplay, e);
+            if (w->more)
+                break;
+            snprintf(w->last, sizeof w->last, "%s", cdisplay);
+        }
         if (e->st.is_dir)
             walk_folder(w, root, crel, cdisplay, depth + 1);
     }
@@ -199,8 +251,15 @@ int drive_search_files(struct mcp_call *call, const cJSON *args, void *ud)
         .hidden = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "include_hidden")),
     };
     struct walk w = {.d = d, .call = call, .q = &q, .limit = (size_t)num_arg(args, "limit", 100)};
-    if (drive_parse_cursor(call, args, &w.skip))
-        return MCP_EINVAL;
+    /* The cursor names the last path the previous page got to, so a page resumes the walk
+     * there instead of walking the tree again from the start. */
+    const char *cursor = str_arg(args, "cursor");
+    if (cursor && strncmp(cursor, "after:", 6) != 0)
+        return mcp_call_error(call,
+                              "The cursor '%s' is not one this drive gave out; start "
+                              "again without a cursor.",
+                              cursor);
+    w.after = cursor ? cursor + 6 : NULL;
     struct drive_path dp;
     char why[1024];
     const char *path = str_arg(args, "path") ? str_arg(args, "path") : "";
@@ -216,18 +275,24 @@ int drive_search_files(struct mcp_call *call, const cJSON *args, void *ud)
         snprintf(scope.display, sizeof scope.display, "%s", d->roots[i]->name);
         if (dp.root && dp.root != d->roots[i])
             continue;
+        size_t n = strlen(d->roots[i]->name);
+        if (w.after &&
+            !(strncmp(w.after, d->roots[i]->name, n) == 0 && (w.after[n] == '/' || !w.after[n])))
+            continue; /* roots are walked in order: the cursor's comes first */
         if (!dp.root &&
             drive_path_resolve(d, call, d->roots[i]->name, false, &scope, why, sizeof why))
             continue; /* a root the profile does not grant */
         walk_folder(&w, d->roots[i], dp.root ? dp.rel : "", dp.root ? dp.display : scope.display,
                     0);
+        w.after = NULL; /* the cursor's root is done: every later root is new */
     }
     if (w.rc) {
         cJSON_Delete(out);
         return w.rc;
     }
-    char next[32];
-    snprintf(next, sizeof next, "%zu", w.skip + w.limit);
+    /* Full page: resume after the last result; scan cap reached: after the last entry seen. */
+    char next[DRIVE_PATH_MAX + 8];
+    snprintf(next, sizeof next, "after:%s", w.kept >= w.limit ? w.last_kept : w.last);
     if (!cJSON_AddNumberToObject(out, "scanned", (double)w.scanned) ||
         (w.more && !cJSON_AddStringToObject(out, "nextCursor", next))) {
         cJSON_Delete(out);

@@ -240,6 +240,24 @@ const next = await call('search_files', { glob: '*', type: 'file', limit: 2,
 check('search_files pages with a cursor', r.structuredContent?.results?.length === 2 &&
     next.structuredContent?.results?.length >= 1 &&
     next.structuredContent.results[0].path !== r.structuredContent.results[0].path, next.text);
+{
+    // Pages resume where the last one stopped: every result once, in the same order.
+    const everything = (await call('search_files', { glob: '*', limit: 1000 }))
+        .structuredContent?.results?.map((e) => e.path) ?? [];
+    const paged = [];
+    let cursor;
+    let pages = 0;
+    do {
+        const page = await call('search_files', { glob: '*', limit: 3, ...(cursor ? { cursor } : {}) });
+        paged.push(...(page.structuredContent?.results?.map((e) => e.path) ?? []));
+        cursor = page.structuredContent?.nextCursor;
+    } while (cursor && ++pages < 100);
+    check('search_files three at a time gives every result once, in order',
+        everything.length > 5 && JSON.stringify(paged) === JSON.stringify(everything),
+        `${paged.length} paged vs ${everything.length}`);
+    const forged = await call('search_files', { glob: '*', cursor: '12' });
+    check('a forged search cursor is refused', forged.isError && /cursor/.test(forged.text), forged.text);
+}
 r = await call('search_files', { min_size: 50000 });
 check('search_files by size', r.structuredContent?.results?.map((e) => e.name).join() === 'big.txt',
     r.text);
