@@ -4,6 +4,7 @@
 # Needs only bash, curl, coreutils and the openssl CLI (no python), as on a fresh Debian 12.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 B=${1:?usage: tests/auth/run.sh BUILD-DIR}
 FIXTURE=$B/bin/mcp-conformance-fixture
 
@@ -12,16 +13,6 @@ FIXTURE=$B/bin/mcp-conformance-fixture
 work=$(mktemp -d)
 trap 'stop_http_server; rm -rf "$work"' EXIT
 
-pass=0
-fail=0
-ok() {
-    echo "ok - $1"
-    pass=$((pass + 1))
-}
-not_ok() {
-    echo "not ok - $1"
-    fail=$((fail + 1))
-}
 expect() { # expect NAME CONDITION-COMMAND...
     local name=$1
     shift

@@ -7,6 +7,7 @@
 #   tests/drive/run.sh BUILD
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 B=${1:?usage: tests/drive/run.sh BUILD-DIR}
 . tests/lib/http-server.sh
 DRIVE=$PWD/$B/bin/mcp-drive
@@ -15,8 +16,6 @@ NODE=$PWD/tests/npm/node_modules/.bin/node
 
 work=$(mktemp -d)
 chmod 755 "$work"
-pass=0
-fail=0
 apache_up=
 cleanup() {
     stop_http_server
@@ -25,8 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-not_ok() { echo "not ok - $1"; fail=$((fail + 1)); }
 # Runs a Node test script (drive.mjs unless SCRIPT= says otherwise) and adds its counts.
 cases() {
     local name=$1

@@ -6,16 +6,13 @@
 #   tests/http/run.sh BUILD
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 B=${1:?usage: tests/http/run.sh BUILD-DIR}
 . tests/lib/http-server.sh
 FIXTURE=$B/bin/mcp-conformance-fixture
 NODE=tests/npm/node_modules/.bin/node
 work=$(mktemp -d)
 trap 'stop_http_server; rm -rf "$work"' EXIT
-pass=0
-fail=0
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-not_ok() { echo "not ok - $1"; fail=$((fail + 1)); }
 # check NAME WANT-STATUS CURL-ARGS...: the status, and the body kept in $work/body
 check() {
     local name=$1 want=$2

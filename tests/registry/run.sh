@@ -8,6 +8,7 @@
 #   tests/registry/run.sh BUILD
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 B=${1:?usage: tests/registry/run.sh BUILD-DIR}
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 R=$B/bin/mcp-registry
@@ -17,17 +18,9 @@ NODE=$PWD/tests/npm/node_modules/.bin/node
 [ -x "$NODE" ] || NODE=$(command -v node || true)
 MCPB=${MCPB:-$PWD/tests/npm/node_modules/.bin/mcpb}
 
-pass=0
-fail=0
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
-ok() { echo "ok - $1"; pass=$((pass + 1)); }
-not_ok() {
-    echo "not ok - $1"
-    [ -n "${2:-}" ] && sed 's/^/#   /' <<<"$2" | head -n 20
-    fail=$((fail + 1))
-}
 # check DESC CMD...: the command succeeds.
 check() {
     local desc=$1 out
