@@ -100,8 +100,10 @@ int mcp__request_cacheable(struct mcp__request *req, cJSON *result, long ttl_ms)
 {
     if (!req->modern)
         return 0;
-    /* Results that depend on who asks must not be kept by shared caches. */
-    const char *scope = req->call.origin && req->call.origin->principal ? "private" : "public";
+    /* Results that depend on who asks, or on what the client declared, must not be kept by
+     * shared caches. */
+    bool private = req->per_client || (req->call.origin && req->call.origin->principal);
+    const char *scope = private ? "private" : "public";
     if (!cJSON_AddNumberToObject(result, "ttlMs", (double)ttl_ms) ||
         !cJSON_AddStringToObject(result, "cacheScope", scope))
         return MCP_ENOMEM;

@@ -86,13 +86,16 @@ static bool read_cursor(const char *cursor, size_t *offset)
 
 /* Whether a request may see an entry: tools answer to the profile and the token's scopes,
  * and a 2026-07-28 client sees a tool that runs only as a task when it can have tasks. */
-static bool may_list(const struct mcp__request *req, const struct mcp__table *table,
+static bool may_list(struct mcp__request *req, const struct mcp__table *table,
                      const struct mcp__entry *e)
 {
     if (table != &req->srv->tools)
         return atomic_load(&e->enabled);
-    if (e->task_support == MCP__TASK_REQUIRED && req->modern && !mcp__call_has_tasks(&req->call))
-        return false;
+    if (e->task_support == MCP__TASK_REQUIRED && req->modern) {
+        req->per_client = true; /* listed or not by the client's capabilities */
+        if (!mcp__call_has_tasks(&req->call))
+            return false;
+    }
     return mcp__tool_visible(e, req->call.origin);
 }
 

@@ -27,6 +27,7 @@ struct mcp__request {
     cJSON *error_data; /* owned, may be NULL */
     bool silent;       /* send nothing (cancelled, or the response went out already) */
     bool answered;     /* the response went out before the method returned (tasks) */
+    bool per_client;   /* the result depends on what the client declared: not for shared caches */
 };
 
 /* Records a JSON-RPC error as the request's outcome. Returns the code. */
