@@ -24,13 +24,9 @@ drive=$(cd "$(dirname "$drive")" && pwd)/$(basename "$drive")
 
 # --- Node 22 and the peers, at the versions the lock files pin.
 node=$root/tests/npm/node_modules/.bin/node
-[ -x "$node" ] || "$root/scripts/npm-deps.sh"
 peers=$root/bench/peers
-stamp=$peers/node_modules/.installed-lock
-if ! { [ -f "$stamp" ] && cmp -s "$peers/package-lock.json" "$stamp"; }; then
-    (cd "$peers" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$peers/package-lock.json" "$stamp"
-fi
+"$root/scripts/npm-deps.sh"
+"$root/scripts/npm-deps.sh" "$peers"
 fsserver=$peers/node_modules/@modelcontextprotocol/server-filesystem/dist/index.js
 [ -f "$fsserver" ] || { echo "drive-search: $fsserver missing" >&2; exit 1; }
 

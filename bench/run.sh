@@ -24,13 +24,9 @@ done
 
 # --- The peers: Node 22 from the test peers, the SDKs at the versions the lock file pins.
 node=$root/tests/npm/node_modules/.bin/node
-[ -x "$node" ] || "$root/scripts/npm-deps.sh"
 peers=$root/bench/peers
-stamp=$peers/node_modules/.installed-lock
-if ! { [ -f "$stamp" ] && cmp -s "$peers/package-lock.json" "$stamp"; }; then
-    (cd "$peers" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$peers/package-lock.json" "$stamp"
-fi
+"$root/scripts/npm-deps.sh"
+"$root/scripts/npm-deps.sh" "$peers"
 version() { "$node" -p "require('$peers/node_modules/$1/package.json').version"; }
 
 secs=${BENCH_SECONDS:-3}

@@ -10,6 +10,7 @@
 # fails on any error it reports. Ends with one "N passed, M failed" line summing all runs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 root=$PWD
 
 usage() {
@@ -69,16 +70,6 @@ if [ "$use_valgrind" -eq 1 ]; then
     slow=10
 fi
 
-total_pass=0
-total_fail=0
-ok() {
-    echo "ok - $1"
-    total_pass=$((total_pass + 1))
-}
-not_ok() {
-    echo "not ok - $1 : $2"
-    total_fail=$((total_fail + 1))
-}
 
 # Waits for every valgrind-wrapped process to finish and reports what valgrind logged.
 check_valgrind() {
@@ -124,8 +115,8 @@ interop() {
     p=${line%% passed*}
     f=${line#*, }
     f=${f%% failed*}
-    total_pass=$((total_pass + p))
-    total_fail=$((total_fail + f))
+    pass=$((pass + p))
+    fail=$((fail + f))
     if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
         not_ok "$name" "exited $status"
     fi
@@ -258,5 +249,5 @@ fi
 check_valgrind "inspector-cli/http"
 
 echo "== interop total"
-echo "$total_pass passed, $total_fail failed"
-[ "$total_fail" -eq 0 ]
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
