@@ -74,6 +74,16 @@ check "2026-07-28: missing _meta" 400 "${JSON[@]}" -H 'MCP-Protocol-Version: 202
 has body '"code":-32602' "2026-07-28: missing _meta is -32602"
 stop_http_server || not_ok "the fixture did not exit cleanly after the load"
 
+# --- --allow-host: one more name accepted, the loopback names still, others still refused
+start_http_server "$work/server3.log" "$FIXTURE" --allow-host mcp.example.test ||
+    { echo "0 passed, 1 failed"; exit 1; }
+URL=http://127.0.0.1:$PORT/mcp
+check "--allow-host: the named Host is served" 200 "${JSON[@]}" -H 'Host: mcp.example.test' -d "$INIT"
+check "--allow-host: its Origin too" 200 "${JSON[@]}" -H 'Origin: https://mcp.example.test' -d "$INIT"
+check "--allow-host: localhost still" 200 "${JSON[@]}" -H "Host: localhost:$PORT" -d "$INIT"
+check "--allow-host: any other name still refused" 403 "${JSON[@]}" -H 'Host: evil.example.com' -d "$INIT"
+stop_http_server || not_ok "the fixture did not exit cleanly"
+
 # --- the session cap: the next session is refused, not an old one silently dropped mid-call
 start_http_server "$work/server2.log" "$FIXTURE" --max-sessions 2 || { echo "0 passed, 1 failed"; exit 1; }
 URL=http://127.0.0.1:$PORT/mcp
