@@ -1,9 +1,8 @@
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include "alloc_int.h"
 #include "http_int.h"
+#include "random_int.h"
 
 #include "banned.h"
 
@@ -92,7 +91,7 @@ int mcp__session_create(struct mcp__sessions *ss, struct mcp_server *srv, const 
         mcp__free(s);
         return MCP_ENOMEM;
     }
-    if (RAND_bytes(raw, sizeof raw) != 1) {
+    if (mcp__random(raw, sizeof raw)) {
         mcp__free(s->owner);
         mcp__free(s);
         return MCP_EIO;

@@ -8,12 +8,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "alloc_int.h"
 #include "base64_int.h"
 #include "buf_int.h"
 #include "json_int.h"
+#include "random_int.h"
 
 #include "banned.h"
 
@@ -31,7 +31,7 @@ static int key_of(struct mcp_server *srv, unsigned char key[32])
     int rc = 0;
     pthread_mutex_lock(&srv->state_key_lock);
     if (!srv->state_key_set) {
-        if (RAND_bytes(srv->state_key, sizeof(srv->state_key)) == 1)
+        if (mcp__random(srv->state_key, sizeof(srv->state_key)) == 0)
             srv->state_key_set = true;
         else
             rc = MCP_EIO;

@@ -4,11 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
-
 #include "alloc_int.h"
 #include "base64_int.h"
 #include "json_int.h"
+#include "random_int.h"
 #include "request_int.h"
 
 #include "banned.h"
@@ -143,8 +142,9 @@ static bool make_room(struct mcp__tasks *ts)
 static int new_id(char out[40])
 {
     unsigned char raw[ID_BYTES];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return MCP_EIO;
+    int rc = mcp__random(raw, sizeof raw);
+    if (rc)
+        return rc;
     char *b64 = mcp__base64_encode(raw, sizeof raw, true);
     if (!b64)
         return MCP_ENOMEM;
