@@ -251,6 +251,8 @@ bool mcp_call_cancelled(const struct mcp_call *call)
 {
     if (call->task && mcp__task_cancelled(call->task))
         return true;
+    if (call->sink->check_closed)
+        call->sink->check_closed(call->sink);
     return (call->slot && atomic_load(&call->slot->cancelled)) || atomic_load(&call->sink->closed);
 }
 

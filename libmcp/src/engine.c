@@ -453,6 +453,7 @@ enum {
     LEGACY = 1u << 0,     /* exists in the initialize-based revisions */
     MODERN = 1u << 1,     /* exists in the stateless revision */
     NO_SESSION = 1u << 2, /* may come before initialize */
+    STREAMS = 1u << 3,    /* sends messages for as long as it runs */
 };
 
 static const struct method {
@@ -474,7 +475,7 @@ static const struct method {
     {"prompts/get", mcp__method_prompts_get, LEGACY | MODERN},
     {"completion/complete", mcp__method_complete, LEGACY | MODERN},
     {"logging/setLevel", method_set_level, LEGACY},
-    {"subscriptions/listen", mcp__method_listen, MODERN},
+    {"subscriptions/listen", mcp__method_listen, MODERN | STREAMS},
     {"tasks/get", mcp__method_tasks_get, MODERN},
     {"tasks/update", mcp__method_tasks_update, MODERN},
     {"tasks/cancel", mcp__method_tasks_cancel, MODERN},
@@ -486,6 +487,16 @@ static const struct method *find_method(const char *name)
         if (strcmp(methods[i].name, name) == 0)
             return &methods[i];
     return NULL;
+}
+
+bool mcp__engine_may_stream(const cJSON *msg)
+{
+    const char *name = mcp__json_str(msg, "method");
+    const struct method *m = name ? find_method(name) : NULL;
+    const cJSON *meta = mcp__json_obj(mcp__json_obj(msg, "params"), "_meta");
+    const cJSON *extensions = mcp__json_obj(mcp__json_obj(meta, META_CAPS), "extensions");
+    return (m && (m->flags & STREAMS)) || mcp__json_get(meta, "progressToken") ||
+           mcp__json_get(meta, META_LOG_LEVEL) || mcp__json_get(extensions, MCP__TASKS_EXT);
 }
 
 /* Supported versions as the data of an UnsupportedProtocolVersion error. */
@@ -577,6 +588,14 @@ static int finish_modern_result(struct mcp__request *req)
     return 0;
 }
 
+/* The error code of the response response_text makes, 0 for a result. */
+static int response_error(const struct mcp__request *req)
+{
+    if (req->error_code)
+        return req->error_code;
+    return req->result ? 0 : MCP__RPC_INTERNAL_ERROR;
+}
+
 static char *response_text(struct mcp__request *req)
 {
     if (req->error_code || !req->result)
@@ -600,10 +619,12 @@ int mcp__request_respond(struct mcp__request *req)
 {
     if (req->modern && finish_modern_result(req))
         return MCP_ENOMEM;
+    struct mcp__sink *sink = req->call.sink;
+    int code = response_error(req);
     char *text = response_text(req);
     if (!text)
         return MCP_ENOMEM;
-    struct mcp__sink *sink = req->call.sink;
+    sink->final_error = code;
     int rc = sink->send(sink, text, strlen(text), true);
     mcp__free(text);
     req->answered = true;
@@ -686,6 +707,7 @@ void mcp__engine_request(struct mcp__peer *peer, cJSON *msg, struct mcp__sink *s
     else
         mcp__request_fail(&req, MCP__RPC_INTERNAL_ERROR, "Internal error: out of memory");
     if (!req.answered) {
+        sink->final_error = response_error(&req);
         char *text = req.silent ? NULL : response_text(&req);
         sink->send(sink, text, text ? strlen(text) : 0, true);
         mcp__free(text);
@@ -748,6 +770,7 @@ void mcp__engine_batch(struct mcp__peer *peer, cJSON *batch, struct mcp__sink *s
         cJSON_Delete(item);
     }
     char *text = cJSON_GetArraySize(b.responses) ? mcp__json_print(b.responses) : NULL;
+    sink->final_error = 0; /* each response in the array says how it went */
     sink->send(sink, text, text ? strlen(text) : 0, true);
     mcp__free(text);
     cJSON_Delete(b.responses);

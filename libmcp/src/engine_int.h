@@ -24,6 +24,13 @@ struct mcp__sink {
     atomic_bool closed;
     /* Optional: ends the stream early while the request goes on (resumable transports). */
     void (*interrupt)(struct mcp__sink *sink);
+    /* Optional: looks whether the other end went away and sets `closed` if so, for a
+     * transport that cannot learn it otherwise while the request runs on its own thread.
+     * Called by every cancellation check: must be cheap. */
+    void (*check_closed)(struct mcp__sink *sink);
+    /* Set by the engine just before it sends a response: its JSON-RPC error code, 0 for a
+     * result, so a transport can choose an HTTP status without reading the message. */
+    int final_error;
 };
 
 /* Who sent a request, as the transport established it. */
@@ -122,6 +129,13 @@ void mcp__engine_response(struct mcp__peer *peer, cJSON *msg);
 
 /* Handles a notification (borrowed): cancellation, initialized, ... Cheap. */
 void mcp__engine_notification(struct mcp__peer *peer, const cJSON *msg);
+
+/* For a 2026-07-28 request (borrowed): true when serving it may send the client something
+ * it must see before the response: a stream by nature (subscriptions/listen), progress it
+ * asked for, log messages at a level it set, or a task's id (the handler goes on after
+ * answering). Only such requests need a thread of their own; any other can be served on the
+ * thread that read it, since its response is its only message. */
+bool mcp__engine_may_stream(const cJSON *msg);
 
 /* Serves one request (taken): runs its handler and sends what it produces through `sink`,
  * the response last. Blocks while the handler runs: call it from a worker thread. */

@@ -136,34 +136,26 @@ static enum MHD_Result reply_auth(struct http *h, struct MHD_Connection *c,
     return ret;
 }
 
-/* The HTTP status a JSON-RPC error response calls for (2026-07-28 names several). */
-static unsigned status_for(const char *json, size_t len, bool modern)
+/* The HTTP status for a JSON-RPC response with error `code` (0: a result); 2026-07-28
+ * names several. */
+static unsigned status_for(int code, bool modern)
 {
-    if (!modern || !json)
+    if (!modern)
         return MHD_HTTP_OK;
-    /* Our printer writes "jsonrpc", "id", then "result" or "error": a result needs no parse
-     * (neither key can occur unescaped inside the id string). */
-    const char *result = strstr(json, ",\"result\":"), *error = strstr(json, ",\"error\":");
-    if (result && (!error || result < error))
-        return MHD_HTTP_OK;
-    cJSON *msg = mcp__json_parse(json, len);
-    const cJSON *code = mcp__json_get(mcp__json_obj(msg, "error"), "code");
-    unsigned status = MHD_HTTP_OK;
-    if (cJSON_IsNumber(code)) {
-        int c = code->valueint;
-        if (c == MCP__RPC_METHOD_NOT_FOUND)
-            status = MHD_HTTP_NOT_FOUND;
-        else if (c == MCP__RPC_HEADER_MISMATCH || c == MCP__RPC_MISSING_CAPABILITY ||
-                 c == MCP__RPC_UNSUPPORTED_VERSION || c == MCP__RPC_INVALID_REQUEST ||
-                 c == MCP__RPC_PARSE_ERROR)
-            status = MHD_HTTP_BAD_REQUEST;
-    }
-    cJSON_Delete(msg);
-    return status;
+    if (code == MCP__RPC_METHOD_NOT_FOUND)
+        return MHD_HTTP_NOT_FOUND;
+    if (code == MCP__RPC_HEADER_MISMATCH || code == MCP__RPC_MISSING_CAPABILITY ||
+        code == MCP__RPC_UNSUPPORTED_VERSION || code == MCP__RPC_INVALID_REQUEST ||
+        code == MCP__RPC_PARSE_ERROR)
+        return MHD_HTTP_BAD_REQUEST;
+    return MHD_HTTP_OK;
 }
 
-/* Runs a request on the pool and answers with JSON when its first event is its response,
- * otherwise with an SSE stream of its events. The job takes its own reference to `ident`. */
+/* Runs a request and answers with JSON when its first event is its response, otherwise with
+ * an SSE stream of its events. A 2026-07-28 request whose response is its only message runs
+ * right here on the connection's thread, which would only wait for it otherwise; any other
+ * runs on the pool, so its events can leave while it runs. The job takes its own reference
+ * to `ident`. */
 static enum MHD_Result dispatch(struct http *h, struct MHD_Connection *c, struct mcp__peer *peer,
                                 cJSON *msg, bool batch, struct mcp__stream *stream,
                                 struct mcp__identity *ident, const char *session, bool modern,
@@ -180,7 +172,13 @@ static enum MHD_Result dispatch(struct http *h, struct MHD_Connection *c, struct
     if (ident)
         mcp__identity_ref(ident);
     *j = (struct job){.peer = peer, .msg = msg, .stream = stream, .ident = ident, .batch = batch};
-    if (mcp__pool_submit(h->pool, run_job, j)) {
+    if (modern && !batch && !mcp__engine_may_stream(msg)) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        stream->fd = info ? info->connect_fd : -1;
+        run_job(j);
+        stream->fd = -1;
+    } else if (mcp__pool_submit(h->pool, run_job, j)) {
         mcp__identity_unref(ident);
         mcp__stream_unref(stream);
         mcp__peer_unref(peer);
@@ -200,7 +198,7 @@ static enum MHD_Result dispatch(struct http *h, struct MHD_Connection *c, struct
         MHD_add_response_header(r, "Content-Type", "application/json");
         if (session)
             MHD_add_response_header(r, "Mcp-Session-Id", session);
-        enum MHD_Result ret = MHD_queue_response(c, status_for(first->json, first->len, modern), r);
+        enum MHD_Result ret = MHD_queue_response(c, status_for(first->error, modern), r);
         MHD_destroy_response(r);
         return ret;
     }

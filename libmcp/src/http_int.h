@@ -19,6 +19,7 @@ struct mcp__event {
     size_t len;
     unsigned seq;
     bool final;
+    int error; /* of the final event: its JSON-RPC error code, 0 for a result */
     struct mcp__event *next;
 };
 
@@ -35,7 +36,12 @@ struct mcp__stream {
     bool done;            /* the final event is queued */
     bool interrupted;     /* the handler asked to end the current HTTP response */
     bool cancel_on_close; /* 2026-07-28: a response that goes away cancels the request */
-    unsigned readers;     /* HTTP responses currently reading */
+    /* The connection's socket while the request runs on the connection's own thread, which
+     * then looks for a client that hung up (MHD cannot tell it while we hold the thread);
+     * -1 otherwise. */
+    int fd;
+    atomic_llong looked_ms; /* when it last looked (CLOCK_MONOTONIC, ms) */
+    unsigned readers;       /* HTTP responses currently reading */
     unsigned refs;
     struct mcp__stream *next; /* in the session's list */
 };
@@ -51,7 +57,8 @@ const struct mcp__event *mcp__stream_first(struct mcp__stream *s);
 
 /* An SSE response reading the stream from after event `after_seq` (0: from the start). With
  * `prime`, it begins with an event that carries only an id and a retry hint, so the client
- * can resume from the very start. NULL on ENOMEM. */
+ * can resume from the very start. A stream already complete leaves as one body of known
+ * length. NULL on ENOMEM. */
 struct MHD_Response *mcp__stream_sse_response(struct mcp__stream *s, unsigned after_seq,
                                               bool prime);
 

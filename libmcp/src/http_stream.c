@@ -1,3 +1,6 @@
+#define _GNU_SOURCE /* POLLRDHUP */
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +16,8 @@
  * away is noticed (the write fails and the request is cancelled). */
 #define KEEPALIVE_SECONDS 5
 #define RETRY_MS 500
+/* The most an SSE response holds in memory at once. */
+#define SSE_BUF_MAX (64u << 20)
 
 static int stream_send(struct mcp__sink *sink, const char *json, size_t len, bool final)
 {
@@ -29,6 +34,7 @@ static int stream_send(struct mcp__sink *sink, const char *json, size_t len, boo
     if (e) {
         e->len = json ? len : 0;
         e->final = final;
+        e->error = final ? sink->final_error : 0;
         e->seq = ++s->next_seq;
         if (s->tail)
             s->tail->next = e;
@@ -52,6 +58,31 @@ static void stream_interrupt(struct mcp__sink *sink)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* How often a request served on its connection's thread looks for a client that hung up. */
+#define LOOK_MS 20
+
+static long long monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void stream_check_closed(struct mcp__sink *sink)
+{
+    struct mcp__stream *s = (struct mcp__stream *)sink;
+    if (s->fd < 0 || atomic_load(&sink->closed))
+        return;
+    long long now = monotonic_ms();
+    if (now - atomic_load(&s->looked_ms) < LOOK_MS)
+        return;
+    atomic_store(&s->looked_ms, now);
+    /* A client that closed its end is gone: libmicrohttpd drops such a connection too. */
+    struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
+    if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+        atomic_store(&sink->closed, true);
+}
+
 void mcp__stream_close(struct mcp__stream *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -67,7 +98,10 @@ struct mcp__stream *mcp__stream_new(unsigned id)
         return NULL;
     s->sink.send = stream_send;
     s->sink.interrupt = stream_interrupt;
+    s->sink.check_closed = stream_check_closed;
     atomic_init(&s->sink.closed, false);
+    s->fd = -1;
+    atomic_init(&s->looked_ms, 0);
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -139,13 +173,14 @@ static bool refill(struct reader *r)
     struct mcp__stream *s = r->s;
     mcp__buf_reset(&r->out);
     r->sent = 0;
+    /* The priming event leaves together with whatever is queued already. */
     if (r->prime) {
         r->prime = false;
-        return mcp__buf_addf(&r->out, "id: %u-0\nretry: %d\ndata: \n\n", s->id, RETRY_MS) == 0;
+        if (mcp__buf_addf(&r->out, "id: %u-0\nretry: %d\ndata: \n\n", s->id, RETRY_MS))
+            return false;
     }
-    bool more = !r->finished;
     pthread_mutex_lock(&s->lock);
-    while (more && !r->out.len) {
+    for (;;) {
         const struct mcp__event *e = s->head;
         while (e && e->seq <= r->after)
             e = e->next;
@@ -155,21 +190,21 @@ static bool refill(struct reader *r)
             r->after = e->seq;
             r->finished = e->final;
         }
-        if (r->out.len || r->finished) {
-            more = r->out.len > 0;
-        } else if (s->interrupted || atomic_load(&s->sink.closed)) {
-            s->interrupted = false;
-            more = false;
-        } else {
-            struct timespec t;
-            clock_gettime(CLOCK_MONOTONIC, &t);
-            t.tv_sec += KEEPALIVE_SECONDS;
-            if (pthread_cond_timedwait(&s->cond, &s->lock, &t))
-                mcp__buf_adds(&r->out, ":\n\n");
+        /* done without a final event: its response could not be kept (out of memory). */
+        if (r->out.len || r->finished || s->done)
+            break;
+        if (s->interrupted || atomic_load(&s->sink.closed)) {
+            s->interrupted = false; /* consumed: this response ends because of it */
+            break;
         }
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        t.tv_sec += KEEPALIVE_SECONDS;
+        if (pthread_cond_timedwait(&s->cond, &s->lock, &t))
+            mcp__buf_adds(&r->out, ":\n\n");
     }
     pthread_mutex_unlock(&s->lock);
-    return more;
+    return r->out.len > 0;
 }
 
 static ssize_t read_events(void *cls, uint64_t pos, char *buf, size_t max)
@@ -199,15 +234,48 @@ static void free_reader(void *cls)
     mcp__free(r);
 }
 
+static void add_sse_headers(struct MHD_Response *resp)
+{
+    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+}
+
+/* A complete stream as one body: no chunked encoding, and it leaves in one write. */
+static struct MHD_Response *whole_response(struct mcp__stream *s, unsigned after_seq, bool prime)
+{
+    struct reader r = {.s = s, .after = after_seq, .prime = prime};
+    struct mcp__buf body;
+    mcp__buf_init(&r.out, SSE_BUF_MAX);
+    mcp__buf_init(&body, SSE_BUF_MAX);
+    int rc = 0;
+    while (!rc && refill(&r))
+        rc = mcp__buf_add(&body, r.out.data, r.out.len);
+    struct MHD_Response *resp =
+        rc ? NULL
+           : MHD_create_response_from_buffer(body.len, (void *)(uintptr_t)mcp__buf_str(&body),
+                                             MHD_RESPMEM_MUST_COPY);
+    if (resp)
+        add_sse_headers(resp);
+    mcp__buf_release(&r.out);
+    mcp__buf_release(&body);
+    return resp;
+}
+
 struct MHD_Response *mcp__stream_sse_response(struct mcp__stream *s, unsigned after_seq, bool prime)
 {
+    pthread_mutex_lock(&s->lock);
+    bool done = s->done;
+    pthread_mutex_unlock(&s->lock);
+    if (done)
+        return whole_response(s, after_seq, prime);
     struct reader *r = mcp__calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     r->s = s;
     r->after = after_seq;
     r->prime = prime;
-    mcp__buf_init(&r->out, 64u << 20);
+    mcp__buf_init(&r->out, SSE_BUF_MAX);
     mcp__stream_ref(s);
     pthread_mutex_lock(&s->lock);
     s->readers++;
@@ -218,8 +286,6 @@ struct MHD_Response *mcp__stream_sse_response(struct mcp__stream *s, unsigned af
         free_reader(r);
         return NULL;
     }
-    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
-    MHD_add_response_header(resp, "Cache-Control", "no-cache");
-    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    add_sse_headers(resp);
     return resp;
 }

@@ -42,6 +42,7 @@ static void load(void)
                 RESOLVE(lib, create_response_from_buffer, "MHD_create_response_from_buffer") ||
                 RESOLVE(lib, create_response_from_callback, "MHD_create_response_from_callback") ||
                 RESOLVE(lib, destroy_response, "MHD_destroy_response") ||
+                RESOLVE(lib, get_connection_info, "MHD_get_connection_info") ||
                 RESOLVE(lib, lookup_connection_value, "MHD_lookup_connection_value") ||
                 RESOLVE(lib, queue_response, "MHD_queue_response") ||
                 RESOLVE(lib, start_daemon, "MHD_start_daemon") ||

@@ -18,6 +18,8 @@ struct mcp__mhd {
                                                           MHD_ContentReaderCallback, void *,
                                                           MHD_ContentReaderFreeCallback);
     void (*destroy_response)(struct MHD_Response *);
+    const union MHD_ConnectionInfo *(*get_connection_info)(struct MHD_Connection *,
+                                                           enum MHD_ConnectionInfoType, ...);
     const char *(*lookup_connection_value)(struct MHD_Connection *, enum MHD_ValueKind,
                                            const char *);
     enum MHD_Result (*queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
@@ -36,6 +38,7 @@ int mcp__mhd_load(void);
 #define MHD_create_response_from_buffer (mcp__mhd.create_response_from_buffer)
 #define MHD_create_response_from_callback (mcp__mhd.create_response_from_callback)
 #define MHD_destroy_response (mcp__mhd.destroy_response)
+#define MHD_get_connection_info (mcp__mhd.get_connection_info)
 #define MHD_lookup_connection_value (mcp__mhd.lookup_connection_value)
 #define MHD_queue_response (mcp__mhd.queue_response)
 #define MHD_start_daemon (mcp__mhd.start_daemon)

@@ -84,6 +84,34 @@ check "--allow-host: localhost still" 200 "${JSON[@]}" -H "Host: localhost:$PORT
 check "--allow-host: any other name still refused" 403 "${JSON[@]}" -H 'Host: evil.example.com' -d "$INIT"
 stop_http_server || not_ok "the fixture did not exit cleanly"
 
+# --- 2026-07-28 calls whose response is their only message run on the connection's thread:
+# they must still stop when the client hangs up, and a call that asked for progress must still
+# stream it while it runs.
+start_http_server "$work/server4.log" "$FIXTURE" --audit "$work/audit.log" ||
+    { echo "0 passed, 1 failed"; exit 1; }
+URL=http://127.0.0.1:$PORT/mcp
+SLOW=(-H 'MCP-Protocol-Version: 2026-07-28' -H 'Mcp-Method: tools/call' -H 'Mcp-Name: test_slow')
+curl -s -o /dev/null --max-time 0.5 "${JSON[@]}" "${SLOW[@]}" \
+    -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"test_slow\",\"arguments\":{\"ms\":20000},$META}}" "$URL"
+for i in $(seq 1 50); do grep -q '"name":"test_slow"' "$work/audit.log" 2>/dev/null && break; sleep 0.1; done
+line=$(grep '"name":"test_slow"' "$work/audit.log" 2>/dev/null | head -n 1)
+ms=$(printf '%s' "$line" | sed -n 's/.*"duration_ms":\([0-9]*\).*/\1/p')
+case "$line" in
+*'"outcome":"cancelled"'*) [ "${ms:-99999}" -lt 5000 ] &&
+    ok "2026-07-28: a client that hangs up cancels its call (after ${ms} ms of 20000)" ||
+    not_ok "2026-07-28: the call was cancelled only after ${ms} ms" ;;
+*) not_ok "2026-07-28: a client that hung up did not cancel its call within 5 s: ${line:-no audit line}" ;;
+esac
+PROGRESS_META='"_meta":{"progressToken":"p1","io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
+curl -s -N -o "$work/body" --max-time 2 "${JSON[@]}" "${SLOW[@]}" \
+    -d "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"test_slow\",\"arguments\":{\"ms\":6000},$PROGRESS_META}}" "$URL"
+if grep -q 'notifications/progress' "$work/body" && ! grep -q '"result"' "$work/body"; then
+    ok "2026-07-28: progress streams while the call runs"
+else
+    not_ok "2026-07-28: no progress within 2 s of a 6 s call: $(head -c 200 "$work/body")"
+fi
+stop_http_server || not_ok "the fixture did not exit cleanly"
+
 # --- the session cap: the next session is refused, not an old one silently dropped mid-call
 start_http_server "$work/server2.log" "$FIXTURE" --max-sessions 2 || { echo "0 passed, 1 failed"; exit 1; }
 URL=http://127.0.0.1:$PORT/mcp

@@ -37,6 +37,7 @@ static inline int mem_send(struct mcp__sink *sink, const char *json, size_t len,
 
 static inline void mem_init(struct memsink *m)
 {
+    memset(m, 0, sizeof(*m)); /* the sink's optional hooks stay NULL */
     m->sink.send = mem_send;
     atomic_init(&m->sink.closed, false);
     pthread_mutex_init(&m->lock, NULL);

@@ -219,12 +219,64 @@ static void test_alloc_failures(struct mcp_server *srv)
     CHECK(runs == 1197);
 }
 
+/* What the HTTP transport relies on to serve a 2026-07-28 request on the thread that read it,
+ * and to choose its status without reading the response. */
+static void test_streaming_and_codes(struct mcp_server *srv)
+{
+#define MODERN_META "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\""
+    static const struct {
+        const char *line;
+        bool streams;
+    } cases[] = {
+        {"{\"method\":\"tools/call\",\"params\":{\"name\":\"x\",\"_meta\":{" MODERN_META "}}}",
+         false},
+        {"{\"method\":\"tools/list\"}", false},
+        {"{\"method\":\"subscriptions/listen\",\"params\":{}}", true},
+        {"{\"method\":\"tools/call\",\"params\":{\"_meta\":{\"progressToken\":1}}}", true},
+        {"{\"method\":\"tools/call\",\"params\":{\"_meta\":{"
+         "\"io.modelcontextprotocol/logLevel\":\"info\"}}}",
+         true},
+        {"{\"method\":\"tools/call\",\"params\":{\"_meta\":{"
+         "\"io.modelcontextprotocol/clientCapabilities\":{\"extensions\":{"
+         "\"io.modelcontextprotocol/tasks\":{}}}}}}",
+         true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cJSON *msg = mcp__json_parse_str(cases[i].line);
+        CHECK(msg && mcp__engine_may_stream(msg) == cases[i].streams);
+        cJSON_Delete(msg);
+    }
+#undef MODERN_META
+
+    struct mcp__peer *peer = legacy_peer(srv, "2025-11-25");
+    static const struct {
+        const char *line;
+        int code;
+    } answers[] = {
+        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 0},
+        {"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"no/such\"}", MCP__RPC_METHOD_NOT_FOUND},
+        {"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{}}",
+         MCP__RPC_INVALID_PARAMS},
+    };
+    for (size_t i = 0; i < sizeof answers / sizeof *answers; i++) {
+        struct memsink m;
+        mem_init(&m);
+        m.sink.final_error = 12345; /* must be overwritten */
+        cJSON *msg = mcp__json_parse_str(answers[i].line);
+        mcp__engine_request(peer, msg, &m.sink, NULL);
+        CHECK_INT(m.sink.final_error, answers[i].code);
+        mem_release(&m);
+    }
+    mcp__peer_unref(peer);
+}
+
 int main(void)
 {
     struct mcp_server *srv = make_server();
     test_shapes(srv);
     test_legacy_ask(srv);
     test_cancel(srv);
+    test_streaming_and_codes(srv);
     test_alloc_failures(srv);
     mcp_server_free(srv);
     return test_report();
