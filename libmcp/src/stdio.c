@@ -1,7 +1,8 @@
-/* The stdio transport: newline-delimited JSON-RPC on two descriptors. One thread reads and
- * routes (answers to asks and cancellations are handled at once, so a running call can be
- * cancelled or get its answer); requests run on a worker pool; writes are serialised so
- * every message leaves as one whole line. */
+/* The stdio transport: newline-delimited JSON-RPC on two descriptors. The thread that reads
+ * routes answers and cancellations at once and serves each request it reads itself, while a
+ * second thread stands by to take the input over when a request runs long, so a running call
+ * can still be cancelled or get its answer. Without a stand-by, requests go to a worker pool.
+ * Writes are serialised so every message leaves as one whole line. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,17 +24,42 @@
 #define READ_CHUNK 65536
 /* How long calls in flight may go on after the client closed its end. */
 #define DRAIN_MS 5000
+/* How long a request may keep the reader before the stand-by takes the input over, so a
+ * cancellation or the answer to an ask is read while it runs. */
+#define TAKEOVER_MS 5
+/* How long without a request before the stand-by stops looking and sleeps until woken. */
+#define IDLE_MS 1000
+
+/* The reading side's state; it belongs to whichever thread holds the input. */
+struct input {
+    char *chunk;          /* the last read */
+    size_t pos, len;      /* what of it is handled */
+    struct mcp__buf line; /* the line being assembled */
+    bool skipping;        /* the rest of a line over the size limit */
+};
 
 struct stdio_transport {
     struct mcp__sink sink; /* first: the engine hands us back our sink */
     struct mcp_server *srv;
     struct mcp__peer *peer;
     struct mcp__pool *pool;
-    int out_fd;
+    int in_fd, out_fd, stop_fd;
+    int rc; /* why reading stopped early */
     pthread_mutex_t write_lock;
     pthread_mutex_t count_lock;
     pthread_cond_t count_zero;
     unsigned in_flight;
+
+    /* Two threads share the input: one reads and serves what it reads, the other stands by
+     * (serve(), stand_by()). */
+    pthread_mutex_t role_lock;
+    pthread_cond_t role_cond; /* CLOCK_MONOTONIC */
+    bool standing_by;         /* a thread stands by */
+    bool standby_asleep;      /* ... without a timer: the reader wakes it */
+    bool input_free;          /* the reader is serving a request: the input may be taken */
+    long long busy_since;     /* when that request began (monotonic ms) */
+    bool finished;            /* the input ended: both threads leave */
+    struct input in;
 };
 
 struct job {
@@ -83,43 +109,52 @@ static int stdio_send(struct mcp__sink *sink, const char *json, size_t len, bool
     return rc;
 }
 
-static void run_job(void *arg)
+/* Requests are counted from when they are read until answered, so the end of input can wait
+ * for them, those still queued for the pool included. */
+static void count_request(struct stdio_transport *t)
 {
-    struct job *j = arg;
-    struct stdio_transport *t = j->t;
-    if (j->batch)
-        mcp__engine_batch(t->peer, j->msg, &t->sink, NULL);
-    else
-        mcp__engine_request(t->peer, j->msg, &t->sink, NULL);
-    mcp__free(j);
+    pthread_mutex_lock(&t->count_lock);
+    t->in_flight++;
+    pthread_mutex_unlock(&t->count_lock);
+}
+
+static void uncount_request(struct stdio_transport *t)
+{
     pthread_mutex_lock(&t->count_lock);
     if (--t->in_flight == 0)
         pthread_cond_broadcast(&t->count_zero);
     pthread_mutex_unlock(&t->count_lock);
 }
 
+/* Serves a counted request. */
+static void serve_counted(struct stdio_transport *t, cJSON *msg, bool batch)
+{
+    if (batch)
+        mcp__engine_batch(t->peer, msg, &t->sink, NULL);
+    else
+        mcp__engine_request(t->peer, msg, &t->sink, NULL);
+    uncount_request(t);
+}
+
+static void run_job(void *arg)
+{
+    struct job *j = arg;
+    serve_counted(j->t, j->msg, j->batch);
+    mcp__free(j);
+}
+
+/* Hands a counted request to the pool; answers it with an error when the pool cannot take
+ * it. */
 static void submit(struct stdio_transport *t, cJSON *msg, bool batch)
 {
-    /* initialize runs before the next line is read: a client that sends requests right
-     * behind it, without waiting, must find the session already set up. */
-    const char *method = batch ? NULL : mcp__json_str(msg, "method");
-    if (method && strcmp(method, "initialize") == 0) {
-        mcp__engine_request(t->peer, msg, &t->sink, NULL);
-        return;
-    }
     struct job *j = mcp__malloc(sizeof(*j));
     if (j) {
         *j = (struct job){.t = t, .msg = msg, .batch = batch};
-        pthread_mutex_lock(&t->count_lock);
-        t->in_flight++;
-        pthread_mutex_unlock(&t->count_lock);
         if (mcp__pool_submit(t->pool, run_job, j) == 0)
             return;
-        pthread_mutex_lock(&t->count_lock);
-        t->in_flight--;
-        pthread_mutex_unlock(&t->count_lock);
         mcp__free(j);
     }
+    uncount_request(t);
     bool dup;
     if (!batch)
         mcp__peer_release(t->peer, mcp__peer_claim(t->peer, mcp__json_get(msg, "id"), &dup));
@@ -131,28 +166,31 @@ static void submit(struct stdio_transport *t, cJSON *msg, bool batch)
     cJSON_Delete(msg);
 }
 
-/* Handles one line from the client. */
-static void handle_line(struct stdio_transport *t, const char *line, size_t len)
+/* Handles one line from the client: notifications, answers and bad lines at once. Returns a
+ * request or batch to serve (owned), or NULL. */
+static cJSON *handle_line(struct stdio_transport *t, const char *line, size_t len, bool *batch)
 {
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
         len--;
     if (!len)
-        return; /* blank lines are not messages */
+        return NULL; /* blank lines are not messages */
     cJSON *msg = NULL;
     char *reply = NULL;
+    *batch = false;
     switch (mcp__engine_parse(t->peer, line, len, &msg, &reply)) {
-    case MCP__MSG_REQUEST:
-        submit(t, msg, false);
-        break;
     case MCP__MSG_BATCH:
-        submit(t, msg, true);
+        *batch = true;
+        /* fall through */
+    case MCP__MSG_REQUEST:
         break;
     case MCP__MSG_NOTIFICATION:
         mcp__engine_notification(t->peer, msg);
         cJSON_Delete(msg);
+        msg = NULL;
         break;
     case MCP__MSG_RESPONSE:
         mcp__engine_response(t->peer, msg);
+        msg = NULL;
         break;
     case MCP__MSG_INVALID:
         break;
@@ -160,6 +198,7 @@ static void handle_line(struct stdio_transport *t, const char *line, size_t len)
     if (reply)
         stdio_send(&t->sink, reply, strlen(reply), true);
     mcp__free(reply);
+    return msg;
 }
 
 static void reply_too_large(struct stdio_transport *t)
@@ -173,50 +212,51 @@ static void reply_too_large(struct stdio_transport *t)
     mcp__free(reply);
 }
 
-/* Reads lines until end of input or a stop request. A line longer than the limit is
- * answered with an error and skipped without being kept in memory. */
-static int read_loop(struct stdio_transport *t, int in_fd, int stop_fd)
+/* Reads until a request is complete and returns it (owned), or NULL at the end of input, on a
+ * stop request or a read error (t->rc). A line longer than the limit is answered with an
+ * error and skipped without being kept in memory. */
+static cJSON *next_request(struct stdio_transport *t, bool *batch)
 {
-    struct mcp__buf line;
-    mcp__buf_init(&line, t->srv->max_message);
-    char *chunk = mcp__malloc(READ_CHUNK);
-    bool skipping = false;
-    int rc = chunk ? 0 : MCP_ENOMEM;
-    while (!rc && !atomic_load(&t->srv->stopping)) {
-        struct pollfd fds[2] = {{in_fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+    struct input *in = &t->in;
+    for (;;) {
+        while (in->pos < in->len) {
+            const char *p = in->chunk + in->pos, *end = in->chunk + in->len;
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t piece = (size_t)((nl ? nl : end) - p);
+            if (!in->skipping && mcp__buf_add(&in->line, p, piece) == MCP_E2BIG) {
+                in->skipping = true;
+                reply_too_large(t);
+            }
+            in->pos += piece + (nl ? 1 : 0);
+            if (!nl)
+                break;
+            cJSON *msg = in->skipping ? NULL
+                                      : handle_line(t, in->line.data ? in->line.data : "",
+                                                    in->line.len, batch);
+            in->skipping = false;
+            mcp__buf_reset(&in->line);
+            if (msg)
+                return msg;
+        }
+        if (atomic_load(&t->srv->stopping))
+            return NULL;
+        struct pollfd fds[2] = {{t->in_fd, POLLIN, 0}, {t->stop_fd, POLLIN, 0}};
         if (poll(fds, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            rc = MCP_EIO;
-            break;
+            t->rc = MCP_EIO;
+            return NULL;
         }
         if (fds[1].revents)
-            break;
-        ssize_t n = read(in_fd, chunk, READ_CHUNK);
+            return NULL;
+        ssize_t n = read(t->in_fd, in->chunk, READ_CHUNK);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n <= 0)
-            break; /* end of input: the client is gone */
-        const char *p = chunk, *end = chunk + n;
-        while (p < end) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            size_t piece = (size_t)((nl ? nl : end) - p);
-            if (!skipping && mcp__buf_add(&line, p, piece) == MCP_E2BIG) {
-                skipping = true;
-                reply_too_large(t);
-            }
-            if (nl) {
-                if (!skipping)
-                    handle_line(t, line.data ? line.data : "", line.len);
-                skipping = false;
-                mcp__buf_reset(&line);
-            }
-            p += piece + (nl ? 1 : 0);
-        }
+            return NULL; /* end of input: the client is gone */
+        in->pos = 0;
+        in->len = (size_t)n;
     }
-    mcp__free(chunk);
-    mcp__buf_release(&line);
-    return rc;
 }
 
 /* Waits until no request is in flight or `ms` passed. */
@@ -231,6 +271,113 @@ static void wait_idle(struct stdio_transport *t, unsigned ms)
     pthread_mutex_unlock(&t->count_lock);
 }
 
+/* The input ended or the server is stopping: run by the thread that read it, while the other
+ * may still be serving a request. */
+static void end_input(struct stdio_transport *t)
+{
+    /* Stopped: cancel at once. End of input: let calls finish for a while, but asks can no
+     * longer be answered. */
+    if (!atomic_load(&t->srv->stopping)) {
+        mcp__peer_close(t->peer, false);
+        wait_idle(t, DRAIN_MS);
+    }
+    mcp__peer_close(t->peer, true);
+    pthread_mutex_lock(&t->role_lock);
+    t->finished = true;
+    pthread_cond_broadcast(&t->role_cond);
+    pthread_mutex_unlock(&t->role_lock);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The stand-by's duty: returns true once it has taken the input over from a reader busy with
+ * one request for TAKEOVER_MS, false when serving is over. While requests come it looks every
+ * TAKEOVER_MS instead of being woken for each; after IDLE_MS without one it sleeps until woken. */
+static bool stand_by(struct stdio_transport *t)
+{
+    bool took = false;
+    pthread_mutex_lock(&t->role_lock);
+    t->standing_by = true;
+    while (!t->finished) {
+        long long now = now_ms();
+        if (t->input_free && now - t->busy_since >= TAKEOVER_MS) {
+            t->input_free = false;
+            took = true;
+            break;
+        }
+        if (t->input_free || now - t->busy_since < IDLE_MS) {
+            long long until = (t->input_free ? t->busy_since : now) + TAKEOVER_MS;
+            struct timespec ts = {.tv_sec = until / 1000, .tv_nsec = (until % 1000) * 1000000};
+            pthread_cond_timedwait(&t->role_cond, &t->role_lock, &ts);
+        } else {
+            t->standby_asleep = true;
+            pthread_cond_wait(&t->role_cond, &t->role_lock);
+            t->standby_asleep = false;
+        }
+    }
+    t->standing_by = false;
+    pthread_mutex_unlock(&t->role_lock);
+    return took;
+}
+
+/* What both threads run. The reader serves each request it reads itself, which costs no
+ * hand-off between threads, as long as the other thread stands by to take the input over
+ * should the request run long (the input must stay read: cancellations, answers to asks,
+ * more requests). Without a stand-by, requests go to the pool. */
+static void serve(struct stdio_transport *t, bool reading)
+{
+    for (;;) {
+        if (!reading && !stand_by(t))
+            return;
+        reading = true;
+        bool batch;
+        cJSON *msg = next_request(t, &batch);
+        if (!msg) {
+            end_input(t);
+            return;
+        }
+        /* initialize is served before the next line is read in any case: a client that
+         * sends requests right behind it, without waiting, must find the session set up. */
+        const char *method = batch ? NULL : mcp__json_str(msg, "method");
+        bool initialize = method && strcmp(method, "initialize") == 0;
+        count_request(t);
+        pthread_mutex_lock(&t->role_lock);
+        bool watched = t->standing_by;
+        if (watched) {
+            t->input_free = true;
+            t->busy_since = now_ms();
+            if (t->standby_asleep)
+                pthread_cond_signal(&t->role_cond);
+        }
+        pthread_mutex_unlock(&t->role_lock);
+        if (!watched && !initialize) {
+            submit(t, msg, batch);
+            continue;
+        }
+        serve_counted(t, msg, batch);
+        if (!watched)
+            continue;
+        pthread_mutex_lock(&t->role_lock);
+        reading = t->input_free; /* nobody took the input over meanwhile */
+        t->input_free = false;
+        bool finished = t->finished;
+        pthread_mutex_unlock(&t->role_lock);
+        if (finished)
+            return;
+    }
+}
+
+static void *second_thread(void *arg)
+{
+    serve(arg, false);
+    return NULL;
+}
+
 int mcp_server_serve_stdio(struct mcp_server *srv, int in_fd, int out_fd)
 {
     int pipefd[2];
@@ -241,31 +388,44 @@ int mcp_server_serve_stdio(struct mcp_server *srv, int in_fd, int out_fd)
     mcp__server_freeze(srv);
     atomic_store(&srv->stop_fd, pipefd[1]);
 
-    struct stdio_transport t = {.sink.send = stdio_send, .srv = srv, .out_fd = out_fd};
+    struct stdio_transport t = {.sink.send = stdio_send,
+                                .srv = srv,
+                                .in_fd = in_fd,
+                                .out_fd = out_fd,
+                                .stop_fd = pipefd[0]};
     atomic_init(&t.sink.closed, false);
     pthread_mutex_init(&t.write_lock, NULL);
     pthread_mutex_init(&t.count_lock, NULL);
     pthread_cond_init(&t.count_zero, NULL);
+    pthread_mutex_init(&t.role_lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&t.role_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    mcp__buf_init(&t.in.line, srv->max_message);
+    t.in.chunk = mcp__malloc(READ_CHUNK);
     t.peer = mcp__peer_new(srv, &t.sink);
     t.pool = mcp__pool_new(MAX_WORKERS);
-    int rc = t.peer && t.pool ? 0 : MCP_ENOMEM;
+    int rc = t.peer && t.pool && t.in.chunk ? 0 : MCP_ENOMEM;
 
+    pthread_t second;
+    bool two = !rc && pthread_create(&second, NULL, second_thread, &t) == 0;
     if (!rc)
-        rc = read_loop(&t, in_fd, pipefd[0]);
-    if (t.peer) {
-        /* Stopped: cancel at once. End of input: let calls finish for a while, but asks
-         * can no longer be answered. */
-        if (!atomic_load(&srv->stopping)) {
-            mcp__peer_close(t.peer, false);
-            wait_idle(&t, DRAIN_MS);
-        }
-        mcp__peer_close(t.peer, true);
-    }
+        serve(&t, true); /* returns once the input ended and the other thread knows */
+    if (two)
+        pthread_join(second, NULL);
+    if (!rc)
+        rc = t.rc;
     mcp__pool_free(t.pool);
     mcp__peer_unref(t.peer);
     atomic_store(&srv->stop_fd, -1);
     close(pipefd[0]);
     close(pipefd[1]);
+    mcp__free(t.in.chunk);
+    mcp__buf_release(&t.in.line);
+    pthread_cond_destroy(&t.role_cond);
+    pthread_mutex_destroy(&t.role_lock);
     pthread_cond_destroy(&t.count_zero);
     pthread_mutex_destroy(&t.count_lock);
     pthread_mutex_destroy(&t.write_lock);
