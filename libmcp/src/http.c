@@ -700,6 +700,9 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
     signal(SIGPIPE, SIG_IGN);
     mcp__server_freeze(srv);
     h.pool = mcp__pool_new(256);
+    /* Per connection, libmicrohttpd's memory holds the request's headers, its read buffer
+     * and a 16 KiB SSE block (bodies are ours to keep); it clears it around each request,
+     * so a larger limit costs time and resident memory for nothing. */
     mcp__sessions_init(&h.sessions, opt->max_sessions, opt->session_ttl_seconds);
     struct MHD_Daemon *d =
         h.pool
@@ -708,7 +711,7 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
                                MHD_OPTION_CONNECTION_TIMEOUT,
                                (unsigned)opt->connection_timeout_seconds,
-                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
                                MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END)
             : NULL;
     if (!d) {

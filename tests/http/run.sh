@@ -53,6 +53,7 @@ sleep 3.5
 check "a session idle past --session-ttl has expired" 404 "${JSON[@]}" "${S[@]}" -d '{"jsonrpc":"2.0","id":6,"method":"ping"}'
 
 check "a 10 MB body is refused" 413 "${JSON[@]}" --data-binary @<(head -c 10485760 /dev/zero | tr '\0' ' ')
+check "a 40 KB header is refused" 431 "${JSON[@]}" -H "X-Padding: $(head -c 40000 /dev/zero | tr '\0' a)" -d "$INIT"
 check "malformed JSON" 400 "${JSON[@]}" -d '{"jsonrpc":'
 has body '"code":-32700' "malformed JSON gets -32700 in the body"
 check "a foreign Origin (DNS rebinding)" 403 "${JSON[@]}" -H 'Origin: http://evil.example.com' -d "$INIT"
