@@ -700,10 +700,10 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
     signal(SIGPIPE, SIG_IGN);
     mcp__server_freeze(srv);
     h.pool = mcp__pool_new(256);
+    mcp__sessions_init(&h.sessions, opt->max_sessions, opt->session_ttl_seconds);
     /* Per connection, libmicrohttpd's memory holds the request's headers, its read buffer
      * and a 16 KiB SSE block (bodies are ours to keep); it clears it around each request,
      * so a larger limit costs time and resident memory for nothing. */
-    mcp__sessions_init(&h.sessions, opt->max_sessions, opt->session_ttl_seconds);
     struct MHD_Daemon *d =
         h.pool
             ? MHD_start_daemon(flags, opt->port, NULL, NULL, handle, &h, MHD_OPTION_SOCK_ADDR, addr,
