@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "base64_int.h"
 #include "buf_int.h"
 #include "json_int.h"
@@ -324,17 +325,6 @@ void mcp__engine_response(struct mcp__peer *peer, cJSON *msg)
     cJSON_Delete(msg); /* an answer nobody waits for (late, or unknown id) is dropped */
 }
 
-static void deadline_after(struct timespec *ts, unsigned ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /* Legacy: sends the request on the call's stream and waits for the client's answer. */
 static int ask_blocking(struct mcp_call *call, const char *method, cJSON *params,
                         const cJSON **result)
@@ -363,8 +353,7 @@ static int ask_blocking(struct mcp_call *call, const char *method, cJSON *params
     rc = call->sink->send(call->sink, text, strlen(text), false);
     mcp__free(text);
 
-    struct timespec deadline;
-    deadline_after(&deadline, peer->srv->ask_timeout_ms);
+    struct timespec deadline = mcp__deadline_after(peer->srv->ask_timeout_ms);
     pthread_mutex_lock(&peer->lock);
     while (!rc && !ask.done) {
         if (peer->closed) {
@@ -373,8 +362,7 @@ static int ask_blocking(struct mcp_call *call, const char *method, cJSON *params
             rc = MCP_ECANCELED;
         } else {
             /* Wake up now and then: cancellation by a closed sink does not signal us. */
-            struct timespec step;
-            deadline_after(&step, 200);
+            struct timespec step = mcp__deadline_after(200);
             bool last = step.tv_sec > deadline.tv_sec ||
                         (step.tv_sec == deadline.tv_sec && step.tv_nsec >= deadline.tv_nsec);
             int w = pthread_cond_timedwait(&peer->cond, &peer->lock, last ? &deadline : &step);

@@ -7,6 +7,7 @@
 #include "mhd_int.h"
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "buf_int.h"
 #include "http_int.h"
 
@@ -61,19 +62,12 @@ static void stream_interrupt(struct mcp__sink *sink)
 /* How often a request served on its connection's thread looks for a client that hung up. */
 #define LOOK_MS 20
 
-static long long monotonic_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void stream_check_closed(struct mcp__sink *sink)
 {
     struct mcp__stream *s = (struct mcp__stream *)sink;
     if (s->fd < 0 || atomic_load(&sink->closed))
         return;
-    long long now = monotonic_ms();
+    long long now = mcp__monotonic_ms();
     if (now - atomic_load(&s->looked_ms) < LOOK_MS)
         return;
     atomic_store(&s->looked_ms, now);
@@ -197,9 +191,7 @@ static bool refill(struct reader *r)
             s->interrupted = false; /* consumed: this response ends because of it */
             break;
         }
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        t.tv_sec += KEEPALIVE_SECONDS;
+        struct timespec t = mcp__deadline_after(KEEPALIVE_SECONDS * 1000);
         if (pthread_cond_timedwait(&s->cond, &s->lock, &t))
             mcp__buf_adds(&r->out, ":\n\n");
     }

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "json_int.h"
 #include "request_int.h"
 
@@ -117,13 +118,8 @@ int mcp__method_listen(struct mcp__request *req)
     }
     while (!rc && !l.ended && !peer->closed && !mcp_call_cancelled(&req->call) &&
            !atomic_load(&req->srv->stopping)) {
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        t.tv_nsec += 200 * 1000000L; /* cancellation by a closed stream does not signal us */
-        if (t.tv_nsec >= 1000000000L) {
-            t.tv_sec++;
-            t.tv_nsec -= 1000000000L;
-        }
+        /* Cancellation by a closed stream does not signal us. */
+        struct timespec t = mcp__deadline_after(200);
         pthread_cond_timedwait(&peer->cond, &peer->lock, &t);
     }
     for (struct mcp__listener **p = &peer->listeners; *p; p = &(*p)->next) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "buf_int.h"
 #include "engine_int.h"
 #include "json_int.h"
@@ -288,13 +289,6 @@ static void end_input(struct stdio_transport *t)
     pthread_mutex_unlock(&t->role_lock);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The stand-by's duty: returns true once it has taken the input over from a reader busy with
  * one request for TAKEOVER_MS, false when serving is over. While requests come it looks every
  * TAKEOVER_MS instead of being woken for each; after IDLE_MS without one it sleeps until woken. */
@@ -304,15 +298,15 @@ static bool stand_by(struct stdio_transport *t)
     pthread_mutex_lock(&t->role_lock);
     t->standing_by = true;
     while (!t->finished) {
-        long long now = now_ms();
+        long long now = mcp__monotonic_ms();
         if (t->input_free && now - t->busy_since >= TAKEOVER_MS) {
             t->input_free = false;
             took = true;
             break;
         }
         if (t->input_free || now - t->busy_since < IDLE_MS) {
-            long long until = (t->input_free ? t->busy_since : now) + TAKEOVER_MS;
-            struct timespec ts = {.tv_sec = until / 1000, .tv_nsec = (until % 1000) * 1000000};
+            long long wait = t->input_free ? t->busy_since + TAKEOVER_MS - now : TAKEOVER_MS;
+            struct timespec ts = mcp__deadline_after((unsigned)wait);
             pthread_cond_timedwait(&t->role_cond, &t->role_lock, &ts);
         } else {
             t->standby_asleep = true;
@@ -350,7 +344,7 @@ static void serve(struct stdio_transport *t, bool reading)
         bool watched = t->standing_by;
         if (watched) {
             t->input_free = true;
-            t->busy_since = now_ms();
+            t->busy_since = mcp__monotonic_ms();
             if (t->standby_asleep)
                 pthread_cond_signal(&t->role_cond);
         }

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "base64_int.h"
 #include "json_int.h"
 #include "random_int.h"
@@ -408,13 +409,7 @@ int mcp__task_await_input(struct mcp_call *call)
         touch(t, MCP__TASK_INPUT_REQUIRED);
     }
     while (t->input_requests && !mcp_call_cancelled(call)) {
-        struct timespec step;
-        clock_gettime(CLOCK_MONOTONIC, &step);
-        step.tv_nsec += WAIT_STEP_MS * 1000000L;
-        if (step.tv_nsec >= 1000000000L) {
-            step.tv_sec++;
-            step.tv_nsec -= 1000000000L;
-        }
+        struct timespec step = mcp__deadline_after(WAIT_STEP_MS);
         pthread_cond_timedwait(&ts->cond, &ts->lock, &step);
     }
     if (mcp_call_cancelled(call)) {
