@@ -1,6 +1,10 @@
 #include "json_int.h"
 
+#include <float.h>
+#include <locale.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,9 +133,213 @@ cJSON *mcp__json_parse_str(const char *text)
     return mcp__json_parse(text, strlen(text));
 }
 
+/* --- Printing: the same text as cJSON_PrintUnformatted, in one pass over the tree with no
+ * printf for strings and integers. Results of several hundred kilobytes (a page of search
+ * results, mirrored as text) are printed on every call, and cJSON spends most of that time
+ * scanning each string twice and formatting every number with printf and scanf. */
+
+struct printer {
+    char *data;
+    size_t len, cap;
+};
+
+static bool grow(struct printer *p, size_t extra)
+{
+    if (extra < p->cap - p->len)
+        return true; /* room for extra bytes and the final NUL */
+    if (extra > SIZE_MAX / 4 - p->len)
+        return false;
+    size_t cap = p->cap ? p->cap : 256;
+    while (cap - p->len <= extra)
+        cap *= 2;
+    char *data = mcp__reallocarray(p->data, cap, 1);
+    if (!data)
+        return false;
+    p->data = data;
+    p->cap = cap;
+    return true;
+}
+
+static bool put(struct printer *p, const char *s, size_t n)
+{
+    if (!grow(p, n))
+        return false;
+    memcpy(p->data + p->len, s, n);
+    p->len += n;
+    return true;
+}
+
+/* The bytes a JSON string escapes, and how many bytes longer each gets: the quote, the
+ * backslash and the controls, \b \f \n \r \t by letter and the others as \u00XX. cJSON
+ * writes every other byte as it is, DEL and UTF-8 included. */
+static const unsigned char escape_extra[256] = {
+    [0x00] = 5, [0x01] = 5, [0x02] = 5, [0x03] = 5, [0x04] = 5, [0x05] = 5, [0x06] = 5,
+    [0x07] = 5, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 5, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 5, [0x0f] = 5, [0x10] = 5, [0x11] = 5, [0x12] = 5, [0x13] = 5, [0x14] = 5,
+    [0x15] = 5, [0x16] = 5, [0x17] = 5, [0x18] = 5, [0x19] = 5, [0x1a] = 5, [0x1b] = 5,
+    [0x1c] = 5, [0x1d] = 5, [0x1e] = 5, [0x1f] = 5, [0x22] = 1, [0x5c] = 1};
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Of 8 bytes read as a little-endian word, the high bit of each that a JSON string escapes (a
+ * control, '"', '\\'). Exact up to and including the first such byte, which is all the
+ * caller uses: a borrow can only carry upwards from it. */
+static uint64_t escapes_in(uint64_t w)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones << 7;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+}
+#endif
+
+/* One pass, eight bytes at a time where none needs escaping. Room is kept for every byte
+ * doubled (quotes and backslashes) plus slack; a control byte, six bytes as \u00XX, makes
+ * more. A page of search results mirrored as text is one string of hundreds of kilobytes,
+ * one byte in eight a quote. */
+static bool put_string(struct printer *p, const char *str)
+{
+    if (!str)
+        return put(p, "\"\"", 2);
+    size_t n = strlen(str);
+    if (n > SIZE_MAX / 8 || !grow(p, 2 * n + 10))
+        return false;
+    const unsigned char *s = (const unsigned char *)str, *end = s + n;
+    size_t o = p->len; /* cap - o >= 2 * (end - s) + 10 throughout */
+    p->data[o++] = '"';
+    for (;;) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        while (end - s >= 8) {
+            uint64_t w, m;
+            memcpy(&w, s, 8);
+            memcpy(p->data + o, &w, 8); /* the slack allows it; only clean bytes count */
+            if ((m = escapes_in(w))) {
+                size_t k = (size_t)__builtin_ctzll(m) >> 3;
+                s += k;
+                o += k;
+                break;
+            }
+            s += 8;
+            o += 8;
+        }
+#endif
+        while (s < end && !escape_extra[*s])
+            p->data[o++] = (char)*s++;
+        if (s == end)
+            break;
+        unsigned char c = *s++;
+        if (escape_extra[c] == 5) {
+            p->len = o;
+            if (!grow(p, 2 * (size_t)(end - s) + 16))
+                return false;
+            memcpy(p->data + o, "\\u00", 4);
+            p->data[o + 4] = "0123456789abcdef"[c >> 4];
+            p->data[o + 5] = "0123456789abcdef"[c & 15];
+            o += 6;
+            continue;
+        }
+        p->data[o++] = '\\';
+        switch (c) {
+        case '\b':
+            c = 'b';
+            break;
+        case '\f':
+            c = 'f';
+            break;
+        case '\n':
+            c = 'n';
+            break;
+        case '\r':
+            c = 'r';
+            break;
+        case '\t':
+            c = 't';
+            break;
+        default: /* '"' and '\\' stand for themselves */
+            break;
+        }
+        p->data[o++] = (char)c;
+    }
+    p->data[o++] = '"';
+    p->len = o;
+    return true;
+}
+
+static bool put_number(struct printer *p, double d)
+{
+    char buf[32];
+    size_t n;
+    if (isnan(d) || isinf(d))
+        return put(p, "null", 4);
+    if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+        /* What %1.15g prints for an integer of up to 15 digits: its digits. */
+        long long v = (long long)d;
+        unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+        n = sizeof buf;
+        do {
+            buf[--n] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            buf[--n] = '-';
+        return put(p, buf + n, sizeof buf - n);
+    }
+    /* cJSON's way: 15 significant digits when they read back as the same double (within an
+     * epsilon), else 17, with the locale's decimal point written as '.'. */
+    int len = snprintf(buf, sizeof buf, "%1.15g", d);
+    char *end;
+    double back = len > 0 ? strtod(buf, &end) : 0;
+    double max = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
+    if (len <= 0 || end == buf || !(fabs(back - d) <= max * DBL_EPSILON))
+        len = snprintf(buf, sizeof buf, "%1.17g", d);
+    if (len <= 0 || (size_t)len >= sizeof buf)
+        return false;
+    char point = localeconv()->decimal_point[0];
+    for (int i = 0; i < len; i++)
+        if (buf[i] == point)
+            buf[i] = '.';
+    return put(p, buf, (size_t)len);
+}
+
+static bool put_value(struct printer *p, const cJSON *v)
+{
+    switch (v->type & 0xFF) {
+    case cJSON_NULL:
+        return put(p, "null", 4);
+    case cJSON_False:
+        return put(p, "false", 5);
+    case cJSON_True:
+        return put(p, "true", 4);
+    case cJSON_Number:
+        return put_number(p, v->valuedouble);
+    case cJSON_Raw:
+        return v->valuestring && put(p, v->valuestring, strlen(v->valuestring));
+    case cJSON_String:
+        return put_string(p, v->valuestring);
+    case cJSON_Array:
+    case cJSON_Object: {
+        bool object = (v->type & 0xFF) == cJSON_Object;
+        if (!put(p, object ? "{" : "[", 1))
+            return false;
+        for (const cJSON *c = v->child; c; c = c->next) {
+            if ((c != v->child && !put(p, ",", 1)) ||
+                (object && (!put_string(p, c->string) || !put(p, ":", 1))) || !put_value(p, c))
+                return false;
+        }
+        return put(p, object ? "}" : "]", 1);
+    }
+    default:
+        return false; /* cJSON_Invalid: cJSON refuses to print it too */
+    }
+}
+
 char *mcp__json_print(const cJSON *value)
 {
-    return cJSON_PrintUnformatted(value);
+    struct printer p = {0};
+    if (!value || !put_value(&p, value) || !grow(&p, 0)) {
+        mcp__free(p.data);
+        return NULL;
+    }
+    p.data[p.len] = '\0';
+    return p.data;
 }
 
 static int compare_keys(const void *a, const void *b)

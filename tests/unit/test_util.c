@@ -1,5 +1,6 @@
 /* Unit tests of libmcp's small modules: buf, base64, json helpers, revisions, requestState. */
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -127,6 +128,113 @@ static void test_json(void)
     cJSON_Delete(b);
 }
 
+/* mcp__json_print writes what cJSON_PrintUnformatted writes, byte for byte. */
+static void check_print(const cJSON *v)
+{
+    char *ours = mcp__json_print(v), *theirs = cJSON_PrintUnformatted(v);
+    if (!theirs)
+        CHECK(ours == NULL);
+    else
+        CHECK_STR(ours, theirs);
+    mcp__free(ours);
+    cJSON_free(theirs);
+}
+
+static void test_json_print(void)
+{
+    const double numbers[] = {0.0,
+                              -0.0,
+                              1,
+                              -1,
+                              42,
+                              2147483647.0,
+                              -2147483648.0,
+                              4294967296.0,
+                              123456789012345.0,
+                              -999999999999999.0,
+                              1e15,
+                              -1e15,
+                              1e16,
+                              9007199254740992.0,
+                              18446744073709551616.0,
+                              0.1,
+                              1.5,
+                              -2.25,
+                              1.0 / 3,
+                              2.0 / 3,
+                              1e-7,
+                              123456.789e3,
+                              1e14 + 0.5,
+                              1e300,
+                              -1e-300,
+                              5e-324,
+                              1.7976931348623157e308};
+    cJSON *all = cJSON_CreateArray();
+    for (size_t i = 0; i < sizeof numbers / sizeof *numbers; i++) {
+        cJSON *n = cJSON_CreateNumber(numbers[i]);
+        check_print(n);
+        cJSON_AddItemToArray(all, n);
+    }
+    cJSON *nan = cJSON_CreateNumber(0.0);
+    nan->valuedouble = NAN;
+    check_print(nan);
+    cJSON_AddItemToArray(all, nan);
+    cJSON *inf = cJSON_CreateNumber(0.0);
+    inf->valuedouble = -INFINITY;
+    check_print(inf);
+    cJSON_AddItemToArray(all, inf);
+
+    /* Every byte a string can hold, each alone and all together. */
+    char bytes[256];
+    for (int c = 1; c < 256; c++) {
+        char one[2] = {(char)c, 0};
+        bytes[c - 1] = (char)c;
+        cJSON *s = cJSON_CreateString(one);
+        check_print(s);
+        cJSON_Delete(s);
+    }
+    bytes[255] = 0;
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddStringToObject(obj, bytes, bytes);
+    cJSON_AddStringToObject(obj, "", "");
+    cJSON_AddItemToObject(obj, "numbers", all);
+    cJSON_AddItemToObject(obj, "raw", cJSON_CreateRaw("{\"pre\":[1, 2]}"));
+    cJSON_AddItemToObject(obj, "empty", cJSON_CreateObject());
+    cJSON_AddItemToObject(obj, "none", cJSON_CreateArray());
+    cJSON_AddItemToObject(obj, "t", cJSON_CreateTrue());
+    cJSON_AddItemToObject(obj, "f", cJSON_CreateFalse());
+    cJSON_AddItemToObject(obj, "n", cJSON_CreateNull());
+    cJSON *nameless = cJSON_CreateString(NULL);
+    cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(obj, "none"), nameless);
+    check_print(obj);
+    check_print(NULL);
+
+    /* Types cJSON refuses to print are refused, wherever they are. */
+    cJSON *raw = cJSON_CreateRaw("x");
+    mcp__free(raw->valuestring);
+    raw->valuestring = NULL;
+    cJSON_AddItemToObject(obj, "broken", raw);
+    check_print(obj);
+    cJSON bad = {.type = cJSON_Invalid};
+    check_print(&bad);
+    cJSON_Delete(cJSON_DetachItemFromObject(obj, "broken"));
+
+    /* Out of memory at any step: NULL, and nothing leaks (ASan). */
+    char *want = cJSON_PrintUnformatted(obj);
+    for (long n = 1;; n++) {
+        mcp__alloc_fail_at(n);
+        char *got = mcp__json_print(obj);
+        mcp__alloc_fail_at(0);
+        if (got) {
+            CHECK_STR(got, want);
+            mcp__free(got);
+            break;
+        }
+    }
+    cJSON_free(want);
+    cJSON_Delete(obj);
+}
+
 static void test_revisions(void)
 {
     CHECK(mcp__rev_find("2025-03-26") && mcp__rev_has(mcp__rev_find("2025-03-26"), MCP__F_BATCH));
@@ -229,6 +337,7 @@ int main(void)
     test_buf();
     test_base64();
     test_json();
+    test_json_print();
     test_revisions();
     test_state();
     test_config();
