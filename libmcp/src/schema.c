@@ -170,6 +170,16 @@ static bool is_integral(double d)
     return (double)(long long)d == d;
 }
 
+/* cJSON_GetObjectItemCaseSensitive, comparing first bytes before calling strcmp: validation
+ * looks up every member of every object it checks. */
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+    const cJSON *c = key ? obj->child : NULL;
+    while (c && c->string && (c->string[0] != key[0] || strcmp(c->string, key) != 0))
+        c = c->next;
+    return c && c->string ? c : NULL;
+}
+
 static bool is_count(const cJSON *v)
 {
     return cJSON_IsNumber(v) && is_integral(v->valuedouble) && v->valuedouble >= 0;
@@ -1028,6 +1038,20 @@ static const cJSON *resolve_ref(const cJSON *root, const char *ref)
 
 /* --- Validation state. */
 
+/* The keywords one schema object uses, found once per validation rather than once per value
+ * it applies to: an array's item schema meets every item. Kept for schemas of up to
+ * COMPILED_ARGS keywords, in a small open-addressed table keyed by the schema's address. */
+#define COMPILED_BITS 6
+#define COMPILED_SLOTS (1 << COMPILED_BITS)
+#define COMPILED_PROBES 4
+#define COMPILED_ARGS 12
+struct schema_keywords {
+    const cJSON *schema;              /* NULL: an empty slot */
+    uint64_t used;                    /* bit k: keywords[k] is present and has a handler */
+    size_t n;                         /* bits set in used */
+    const cJSON *args[COMPILED_ARGS]; /* their values, in table order */
+};
+
 struct validation {
     const cJSON *root;
     struct out msg;
@@ -1036,6 +1060,7 @@ struct validation {
     int frames;
     long steps;
     bool naming; /* inside propertyNames: the instance is an argument's name */
+    struct schema_keywords compiled[COMPILED_SLOTS];
 };
 
 /* Where a keyword applies: its schema object and the instance, with the depth counters. */
@@ -1051,18 +1076,19 @@ typedef int (*keyword_fn)(struct validation *v, const struct at *at, const cJSON
 static int validate(struct validation *v, const cJSON *schema, const cJSON *inst, int depth,
                     int refs);
 
-/* Appends a path segment and returns the length to restore. A path too long for the buffer
- * ends in "...". */
-__attribute__((format(printf, 2, 3))) static size_t path_push(struct validation *v, const char *fmt,
-                                                              ...)
+/* Appends `prefix` and then n bytes of `s` to the path and returns the length to restore. A
+ * path too long for the buffer ends in "...". Plain copies rather than a printf: validation
+ * descends once per member and per item of the instance. */
+static size_t path_push(struct validation *v, const char *prefix, const char *s, size_t n)
 {
-    size_t mark = v->pathlen, room = sizeof v->path - mark;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(v->path + mark, room, fmt, ap);
-    va_end(ap);
-    if (n >= 0 && (size_t)n < room) {
-        v->pathlen += (size_t)n;
+    size_t mark = v->pathlen, room = sizeof v->path - mark, np = strlen(prefix);
+    size_t cp = np < room - 1 ? np : room - 1;
+    memcpy(v->path + mark, prefix, cp);
+    size_t cs = n < room - 1 - cp ? n : room - 1 - cp;
+    memcpy(v->path + mark + cp, s, cs);
+    if (np + n < room) {
+        v->pathlen += np + n;
+        v->path[v->pathlen] = '\0';
     } else {
         v->pathlen = sizeof v->path - 1;
         memcpy(v->path + sizeof v->path - 4, "...", 4);
@@ -1072,7 +1098,22 @@ __attribute__((format(printf, 2, 3))) static size_t path_push(struct validation 
 
 static size_t path_push_key(struct validation *v, const char *key)
 {
-    return path_push(v, "%s%s", v->pathlen ? "." : "", key);
+    return path_push(v, v->pathlen ? "." : "", key, strlen(key));
+}
+
+static size_t path_push_index(struct validation *v, int i)
+{
+    char digits[16];
+    size_t n = sizeof digits;
+    digits[--n] = ']';
+    unsigned u = i < 0 ? 0u - (unsigned)i : (unsigned)i;
+    do {
+        digits[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (i < 0)
+        digits[--n] = '-';
+    return path_push(v, "[", digits + n, sizeof digits - n);
 }
 
 static void path_pop(struct validation *v, size_t mark)
@@ -1121,7 +1162,7 @@ static int descend_key(struct validation *v, const struct at *at, const cJSON *s
 static int descend_index(struct validation *v, const struct at *at, const cJSON *sub, int i,
                          const cJSON *child)
 {
-    size_t mark = path_push(v, "[%d]", i);
+    size_t mark = path_push_index(v, i);
     int rc = validate(v, sub, child, at->depth + 1, 0);
     path_pop(v, mark);
     return rc;
@@ -1138,7 +1179,7 @@ static const char *const type_articles[] = {"a string",  "a number", "an integer
 static unsigned type_bit(const char *name)
 {
     for (size_t i = 0; i < NTYPES; i++)
-        if (strcmp(name, type_names[i]) == 0)
+        if (name[0] == type_names[i][0] && strcmp(name, type_names[i]) == 0)
             return 1u << i;
     return 0;
 }
@@ -1159,19 +1200,30 @@ static unsigned type_mask(const cJSON *arg)
     return mask;
 }
 
+/* The bits of type_names, in its order, for the checks made on every value. */
+enum {
+    T_STRING = 1u << 0,
+    T_NUMBER = 1u << 1,
+    T_INTEGER = 1u << 2,
+    T_BOOLEAN = 1u << 3,
+    T_OBJECT = 1u << 4,
+    T_ARRAY = 1u << 5,
+    T_NULL = 1u << 6
+};
+
 static unsigned instance_types(const cJSON *inst)
 {
     if (cJSON_IsString(inst))
-        return type_bit("string");
+        return T_STRING;
     if (cJSON_IsNumber(inst))
-        return type_bit("number") | (is_integral(inst->valuedouble) ? type_bit("integer") : 0);
+        return T_NUMBER | (is_integral(inst->valuedouble) ? T_INTEGER : 0);
     if (cJSON_IsBool(inst))
-        return type_bit("boolean");
+        return T_BOOLEAN;
     if (cJSON_IsObject(inst))
-        return type_bit("object");
+        return T_OBJECT;
     if (cJSON_IsArray(inst))
-        return type_bit("array");
-    return type_bit("null");
+        return T_ARRAY;
+    return T_NULL;
 }
 
 static size_t first_bit(unsigned mask)
@@ -1202,7 +1254,7 @@ static int fail_type(struct validation *v, unsigned mask, const cJSON *inst, con
         n++;
     }
     out_addf(&v->msg, ", not ");
-    if (cJSON_IsNumber(inst) && (mask & type_bit("integer")))
+    if (cJSON_IsNumber(inst) && (mask & T_INTEGER))
         out_number(&v->msg, inst->valuedouble); /* "not 1.5" says what is wrong */
     else
         out_addf(&v->msg, "%s", type_articles[first_bit(instance_types(inst))]);
@@ -1263,7 +1315,7 @@ static int v_required(struct validation *v, const struct at *at, const cJSON *ar
     if (!cJSON_IsObject(at->inst) || !cJSON_IsArray(arg))
         return 0;
     cJSON_ArrayForEach (name, arg) {
-        if (!cJSON_IsString(name) || cJSON_GetObjectItemCaseSensitive(at->inst, name->valuestring))
+        if (!cJSON_IsString(name) || member(at->inst, name->valuestring))
             continue;
         size_t mark = path_push_key(v, name->valuestring);
         out_reset(&v->msg);
@@ -1298,7 +1350,7 @@ static int v_properties(struct validation *v, const struct at *at, const cJSON *
     if (!cJSON_IsObject(at->inst) || !cJSON_IsObject(arg))
         return 0;
     cJSON_ArrayForEach (m, at->inst) {
-        const cJSON *sub = cJSON_GetObjectItemCaseSensitive(arg, m->string);
+        const cJSON *sub = m->string ? member(arg, m->string) : NULL;
         int rc = sub ? descend_key(v, at, sub, m->string, m) : 0;
         if (rc)
             return rc;
@@ -2006,6 +2058,49 @@ static int keyword_index(const char *name)
     return -1;
 }
 
+/* The keywords with a handler that `schema` uses, as a set of table indexes, and their values
+ * into args in table order (the order decides the message when several fail). A member
+ * repeated in the schema counts once, the first. */
+static uint64_t keywords_used(struct validation *v, const cJSON *schema, const cJSON **args)
+{
+    /* Fibonacci hashing: the top bits of the address times 2^64 / phi. */
+    size_t home = (size_t)(((uint64_t)(uintptr_t)schema * UINT64_C(0x9E3779B97F4A7C15)) >>
+                           (64 - COMPILED_BITS));
+    struct schema_keywords *free_slot = NULL;
+    for (size_t i = 0; i < COMPILED_PROBES; i++) {
+        struct schema_keywords *c = &v->compiled[(home + i) & (COMPILED_SLOTS - 1)];
+        if (c->schema == schema) {
+            memcpy(args, c->args, c->n * sizeof *args);
+            return c->used;
+        }
+        if (!c->schema && !free_slot)
+            free_slot = c;
+    }
+    const cJSON *by_index[NKEYWORDS];
+    uint64_t used = 0;
+    for (const cJSON *m = schema->child; m; m = m->next) {
+        int k = keyword_index(m->string);
+        if (k >= 0 && keywords[k].validate && !(used & (UINT64_C(1) << k))) {
+            used |= UINT64_C(1) << k;
+            by_index[k] = m;
+        }
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < NKEYWORDS; k++)
+        if (used & (UINT64_C(1) << k))
+            args[n++] = by_index[k];
+    if (n <= COMPILED_ARGS) {
+        /* When the probed slots are full, the home one is taken over. */
+        struct schema_keywords *c =
+            free_slot ? free_slot : &v->compiled[home & (COMPILED_SLOTS - 1)];
+        c->schema = schema;
+        c->used = used;
+        c->n = n;
+        memcpy(c->args, args, n * sizeof *args);
+    }
+    return used;
+}
+
 static int validate(struct validation *v, const cJSON *schema, const cJSON *inst, int depth,
                     int refs)
 {
@@ -2032,21 +2127,11 @@ static int validate(struct validation *v, const cJSON *schema, const cJSON *inst
     }
     v->frames++;
     struct at at = {schema, inst, depth, refs};
-    /* Only the keywords the schema uses, but in the table's order, which decides the
-     * message when several fail: one lookup per member instead of one per keyword. */
     const cJSON *args[NKEYWORDS];
-    uint64_t used = 0;
-    for (const cJSON *m = schema->child; m; m = m->next) {
-        int k = keyword_index(m->string);
-        if (k >= 0 && keywords[k].validate && !(used & (UINT64_C(1) << k))) {
-            used |= UINT64_C(1) << k;
-            args[k] = m;
-        }
-    }
+    uint64_t used = keywords_used(v, schema, args);
     int rc = 0;
-    for (int k = 0; used && !rc; k++, used >>= 1)
-        if (used & 1)
-            rc = keywords[k].validate(v, &at, args[k]);
+    for (size_t j = 0; used && !rc; used &= used - 1)
+        rc = keywords[__builtin_ctzll(used)].validate(v, &at, args[j++]);
     v->frames--;
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "alloc_int.h"
+#include "buf_int.h"
 #include "mcp/error.h"
 
 #include "test.h"
@@ -193,6 +194,64 @@ static void test_nested_paths(void)
             "argument 'grid[1][1]' must be an integer, not a string (type)");
     REJECTS("{\"items\":{\"additionalProperties\":false}}", "[{},{\"q\":1}]",
             "unknown argument '[1].q' (additionalProperties is false)");
+
+    /* A path longer than its buffer ends in "...", however it got long. */
+    char key[301], schema[600], inst[600], want[400];
+    memset(key, 'k', 300);
+    key[300] = '\0';
+    snprintf(schema, sizeof schema, "{\"properties\":{\"%s\":{\"type\":\"string\"}}}", key);
+    snprintf(inst, sizeof inst, "{\"%s\":1}", key);
+    snprintf(want, sizeof want, "argument '%.252s...' must be a string, not a number (type)", key);
+    REJECTS(schema, inst, want);
+    snprintf(schema, sizeof schema,
+             "{\"properties\":{\"%.251s\":{\"items\":{\"type\":\"string\"}}}}", key);
+    snprintf(inst, sizeof inst, "{\"%.251s\":[\"a\",\"b\",1]}", key);
+    snprintf(want, sizeof want, "argument '%.251s[2]' must be a string, not a number (type)", key);
+    REJECTS(schema, inst, want); /* 255 characters: just fits */
+    snprintf(schema, sizeof schema,
+             "{\"properties\":{\"%.253s\":{\"items\":{\"type\":\"string\"}}}}", key);
+    snprintf(inst, sizeof inst, "{\"%.253s\":[\"a\",\"b\",1]}", key);
+    snprintf(want, sizeof want, "argument '%.252s...' must be a string, not a number (type)", key);
+    REJECTS(schema, inst, want);
+}
+
+/* The same subschema applied to many values, and more subschemas than validation keeps
+ * looked up: the messages are those of a fresh lookup. */
+static void test_many_values(void)
+{
+    struct mcp__buf b;
+    mcp__buf_init(&b, 1 << 20);
+    mcp__buf_adds(&b, "[");
+    for (int i = 0; i < 1000; i++)
+        mcp__buf_addf(&b, "%s{\"n\":%d,\"s\":\"x\"}", i ? "," : "", i);
+    mcp__buf_adds(&b, ",{\"n\":1.5,\"s\":\"x\"}]");
+    const char *items = "{\"items\":{\"type\":\"object\",\"required\":[\"n\",\"s\"],"
+                        "\"properties\":{\"n\":{\"type\":\"integer\",\"minimum\":0},"
+                        "\"s\":{\"type\":\"string\",\"enum\":[\"x\"]}}}}";
+    REJECTS(items, mcp__buf_str(&b), "argument '[1000].n' must be an integer, not 1.5 (type)");
+    mcp__buf_release(&b);
+
+    /* 100 properties, each its own subschema with its own keywords; the last one fails. */
+    struct mcp__buf sb, ib;
+    mcp__buf_init(&sb, 1 << 20);
+    mcp__buf_init(&ib, 1 << 20);
+    mcp__buf_adds(&sb, "{\"type\":\"object\",\"properties\":{");
+    mcp__buf_adds(&ib, "{");
+    for (int i = 0; i < 100; i++) {
+        mcp__buf_addf(&sb, "%s\"p%d\":{\"type\":\"integer\",\"maximum\":%d}", i ? "," : "", i, i);
+        mcp__buf_addf(&ib, "%s\"p%d\":%d", i ? "," : "", i, i < 99 ? i : 100);
+    }
+    mcp__buf_adds(&sb, "}}");
+    mcp__buf_adds(&ib, "}");
+    REJECTS(mcp__buf_str(&sb), mcp__buf_str(&ib), "argument 'p99' must be at most 99 (maximum)");
+    cJSON *schema = parse(mcp__buf_str(&sb)), *inst = parse(mcp__buf_str(&ib));
+    cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(inst, "p99"), 99);
+    for (int round = 0; round < 3; round++)
+        CHECK_INT(mcp__schema_validate(schema, inst, msg, sizeof msg), 0);
+    cJSON_Delete(schema);
+    cJSON_Delete(inst);
+    mcp__buf_release(&sb);
+    mcp__buf_release(&ib);
 }
 
 static void test_arrays(void)
@@ -747,6 +806,7 @@ int main(void)
     test_enum_const();
     test_objects();
     test_nested_paths();
+    test_many_values();
     test_arrays();
     test_numbers();
     test_strings();
