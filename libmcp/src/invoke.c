@@ -292,34 +292,48 @@ static int tool_result(struct mcp__request *req, const struct mcp__entry *e, int
         mcp_call_error(call, "%s failed: %s", e->name, mcp_strerror(rc));
     check_structured(call, e);
     bool structured = call->structured && mcp__rev_has(req->rev, MCP__F_STRUCTURED);
+    cJSON *raw = NULL, *r = NULL;
     if (call->structured && !cJSON_GetArraySize(call->items)) {
-        /* Clients that do not read structuredContent still get the data as text. */
+        /* Clients that do not read structuredContent still get the data as text. That text
+         * is the JSON of structuredContent, so the answer carries it a second time as a raw
+         * node instead of printing the tree again. The node refers to the text block's
+         * string rather than copying it (a page of results is hundreds of kilobytes): both
+         * end up in the result, and go with it. */
         char *text = mcp__json_print(call->structured);
-        int arc = text ? mcp_call_add_content(call, mcp_content_text(text)) : MCP_ENOMEM;
+        cJSON *block = text ? mcp_content_text(text) : NULL;
         mcp__free(text);
+        int arc = mcp_call_add_content(call, block);
+        if (!arc && structured) {
+            const cJSON *copy = cJSON_GetObjectItemCaseSensitive(block, "text");
+            if ((raw = cJSON_CreateStringReference(copy->valuestring)))
+                raw->type = cJSON_Raw | cJSON_IsReference;
+            else
+                arc = MCP_ENOMEM;
+        }
         if (arc)
             return arc;
     }
-    if (downgrade(call->items, req->rev))
-        return MCP_ENOMEM;
-    cJSON *r = cJSON_CreateObject();
-    if (!r || !cJSON_AddItemToObject(r, "content", call->items)) {
-        cJSON_Delete(r);
-        return MCP_ENOMEM;
-    }
-    call->items = NULL;
+    if (downgrade(call->items, req->rev) || !(r = cJSON_CreateObject()) ||
+        !cJSON_AddItemToObject(r, "content", call->items))
+        goto free_result;
+    call->items = NULL; /* now owned by r */
     if (structured) {
-        if (!cJSON_AddItemToObject(r, "structuredContent", call->structured)) {
-            cJSON_Delete(r);
-            return MCP_ENOMEM;
-        }
-        call->structured = NULL;
+        if (!cJSON_AddItemToObject(r, "structuredContent", raw ? raw : call->structured))
+            goto free_result;
+        if (!raw)
+            call->structured = NULL; /* now owned by r */
+        raw = NULL;
     }
-    if (call->is_error && !cJSON_AddTrueToObject(r, "isError")) {
-        cJSON_Delete(r);
-        return MCP_ENOMEM;
-    }
+    cJSON_Delete(call->structured); /* printed already, or not for this revision */
+    call->structured = NULL;
+    if (call->is_error && !cJSON_AddTrueToObject(r, "isError"))
+        goto free_result;
     return limit_result(req, e, r);
+
+free_result:
+    cJSON_Delete(r);
+    cJSON_Delete(raw);
+    return MCP_ENOMEM;
 }
 
 static int call_tool(struct mcp__request *req)
