@@ -6,19 +6,27 @@
  * followed, whether it is the last segment, a parent, or one created mid-walk. Writes go to a
  * temporary file beside the target and are renamed over it after fsync, so a crash leaves the
  * old file or the new one, never a mix. */
-#define _GNU_SOURCE /* renameat2, O_PATH */
+#define _GNU_SOURCE /* renameat2, O_PATH, getdents64 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
+
+#if defined(__has_include)
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#endif
+#endif
 
 #include <mcp/mcp.h>
 
@@ -105,16 +113,39 @@ static int open_parent(struct local_root *r, const char *path, const char **leaf
     return fd;
 }
 
+/* Lowercase hex of v, no leading zeros, like printf's %llx. */
+static char *put_hex(char *p, unsigned long long v)
+{
+    char digits[16];
+    int n = 0;
+    do {
+        digits[n++] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    while (n)
+        *p++ = digits[--n];
+    return p;
+}
+
 static void fill_stat(const struct stat *s, struct drive_stat *out)
 {
+    _Static_assert(sizeof out->etag >= 2 + 3 * 16 + 2 + 1, "three 64-bit hex numbers fit");
     memset(out, 0, sizeof *out);
     out->is_dir = S_ISDIR(s->st_mode);
     out->size = out->is_dir ? 0 : (long long)s->st_size;
     out->mtime = (long long)s->st_mtim.tv_sec;
-    snprintf(out->etag, sizeof out->etag, "\"%llx-%llx-%llx\"",
-             (unsigned long long)s->st_mtim.tv_sec * 1000000000ull +
-                 (unsigned long long)s->st_mtim.tv_nsec,
-             (unsigned long long)s->st_size, (unsigned long long)s->st_ino);
+    /* "<mtime ns>-<size>-<inode>" in hex, quoted, formatted by hand: a search fills one per
+     * match. */
+    char *p = out->etag;
+    *p++ = '"';
+    p = put_hex(p, (unsigned long long)s->st_mtim.tv_sec * 1000000000ull +
+                       (unsigned long long)s->st_mtim.tv_nsec);
+    *p++ = '-';
+    p = put_hex(p, (unsigned long long)s->st_size);
+    *p++ = '-';
+    p = put_hex(p, (unsigned long long)s->st_ino);
+    *p++ = '"';
+    *p = '\0';
 }
 
 /* fstatat without following, refusing anything but files and folders. */
@@ -144,9 +175,35 @@ static int local_stat(struct drive_op *op, const char *path, struct drive_stat *
     return 0;
 }
 
+/* The whole of open_parent's walk in one system call: openat2 refuses a symlink anywhere on
+ * the way (RESOLVE_NO_SYMLINKS) and any step outside the root (RESOLVE_BENEATH), where the walk
+ * makes two calls per segment. A search opens every folder it lists. Returns -1 on any failure,
+ * and the caller walks again to say why (and to work where openat2 is missing). */
+static int open_beneath(struct local_root *r, const char *path, int flags)
+{
+#if defined(RESOLVE_BENEATH) && defined(SYS_openat2)
+    static atomic_bool missing; /* ENOSYS: a kernel before 5.6 */
+    if (!path[0] || path[0] == '/' || strstr(path, "//") || path[strlen(path) - 1] == '/' ||
+        atomic_load_explicit(&missing, memory_order_relaxed))
+        return -1; /* the root itself, or a path the walk refuses */
+    struct open_how how = {.flags = (unsigned long long)(flags | O_NOFOLLOW | O_CLOEXEC),
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+    long fd = syscall(SYS_openat2, r->fd, path, &how, sizeof how);
+    if (fd < 0 && errno == ENOSYS)
+        atomic_store_explicit(&missing, true, memory_order_relaxed);
+    return fd < 0 ? -1 : (int)fd;
+#else
+    (void)r, (void)path, (void)flags;
+    return -1; /* headers without openat2: the walk alone */
+#endif
+}
+
 /* Opens `path` for reading without following a symlink anywhere on the way. */
 static int open_at_path(struct drive_op *op, const char *path, int flags, const char *what)
 {
+    int fast = open_beneath(local(op), path, flags);
+    if (fast >= 0)
+        return fast;
     const char *leaf;
     int dirfd = open_parent(local(op), path, &leaf);
     if (dirfd < 0)
@@ -161,9 +218,65 @@ static int open_at_path(struct drive_op *op, const char *path, int flags, const 
 
 void drive_dirents_free(struct drive_dirent *d, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        free(d[i].name);
+    (void)n; /* the names live in the same allocation */
     free(d);
+}
+
+int drive_listing_add(struct drive_listing *l, const char *name, const struct drive_stat *st)
+{
+    size_t len = strlen(name) + 1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 128;
+        struct drive_dirent *v =
+            cap <= SIZE_MAX / 2 / sizeof *v ? realloc(l->v, cap * sizeof *v) : NULL;
+        if (!v)
+            return MCP_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (len > l->room - l->used) {
+        size_t room = l->room ? l->room : 2048;
+        while (room - l->used < len && room <= SIZE_MAX / 4)
+            room *= 2;
+        char *names = room - l->used >= len ? realloc(l->names, room) : NULL;
+        if (!names)
+            return MCP_ENOMEM;
+        l->names = names;
+        l->room = room;
+    }
+    memcpy(l->names + l->used, name, len);
+    l->used += len;
+    l->v[l->n].name = NULL;
+    l->v[l->n].st = *st;
+    l->n++;
+    return 0;
+}
+
+int drive_listing_take(struct drive_listing *l, struct drive_dirent **out, size_t *n)
+{
+    /* The entries stay where they are (usually shrunk in place); the names follow them. */
+    struct drive_dirent *d = realloc(l->v, l->n * sizeof *d + l->used + 1);
+    if (!d)
+        return MCP_ENOMEM;
+    l->v = NULL;
+    char *names = (char *)(d + l->n);
+    if (l->used)
+        memcpy(names, l->names, l->used);
+    for (size_t i = 0; i < l->n; i++) {
+        d[i].name = names;
+        names += strlen(names) + 1;
+    }
+    *out = d;
+    *n = l->n;
+    drive_listing_release(l);
+    return 0;
+}
+
+void drive_listing_release(struct drive_listing *l)
+{
+    free(l->v);
+    free(l->names);
+    memset(l, 0, sizeof *l);
 }
 
 static int local_list(struct drive_op *op, const char *path, struct drive_dirent **out, size_t *n)
@@ -171,53 +284,43 @@ static int local_list(struct drive_op *op, const char *path, struct drive_dirent
     int fd = open_at_path(op, path, O_RDONLY | O_DIRECTORY, "list");
     if (fd < 0)
         return fd;
-    DIR *dir = fdopendir(fd);
-    if (!dir) {
+    /* getdents64 rather than fdopendir + readdir, which add an fstat and an fcntl to every
+     * folder a search lists. The buffer is not on the stack: a search lists from deep in
+     * its recursion, perhaps on a connection thread's small stack. */
+    enum { DIRENTS_BYTES = 32768 };
+    char *buf = malloc(DIRENTS_BYTES);
+    if (!buf) {
         close(fd);
-        return fail_errno(op, errno, "list", path);
+        return MCP_ENOMEM;
     }
-    struct drive_dirent *v = NULL;
-    size_t len = 0, cap = 0;
+    struct drive_listing l = {0};
     int rc = 0;
-    struct dirent *e;
-    while ((e = readdir(dir))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (e->d_type != DT_UNKNOWN && e->d_type != DT_DIR && e->d_type != DT_REG)
-            continue; /* symlinks, sockets and devices are never shown */
-        bool full =
-            e->d_type == DT_UNKNOWN || !op->want_stat || op->want_stat(e->d_name, op->want_ctx);
-        struct stat s;
-        if (full && stat_at(dirfd(dir), e->d_name, &s) != 0)
-            continue; /* a symlink after all, or gone meanwhile */
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct drive_dirent *nv = realloc(v, ncap * sizeof *nv);
-            if (!nv) {
-                rc = MCP_ENOMEM;
-                break;
-            }
-            v = nv;
-            cap = ncap;
+    ssize_t got;
+    while (!rc && (got = getdents64(fd, buf, DIRENTS_BYTES)) > 0) {
+        for (ssize_t off = 0; off < got && !rc;) {
+            const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+            off += e->d_reclen;
+            if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+                continue; /* "." and ".." */
+            if (e->d_type != DT_UNKNOWN && e->d_type != DT_DIR && e->d_type != DT_REG)
+                continue; /* symlinks, sockets and devices are never shown */
+            bool full =
+                e->d_type == DT_UNKNOWN || !op->want_stat || op->want_stat(e->d_name, op->want_ctx);
+            struct stat s;
+            if (full && stat_at(fd, e->d_name, &s) != 0)
+                continue; /* a symlink after all, or gone meanwhile */
+            struct drive_stat st = {.is_dir = e->d_type == DT_DIR, .partial = true};
+            if (full)
+                fill_stat(&s, &st);
+            rc = drive_listing_add(&l, e->d_name, &st);
         }
-        if (!(v[len].name = strdup(e->d_name))) {
-            rc = MCP_ENOMEM;
-            break;
-        }
-        if (full)
-            fill_stat(&s, &v[len].st);
-        else
-            v[len].st = (struct drive_stat){.is_dir = e->d_type == DT_DIR, .partial = true};
-        len++;
     }
-    closedir(dir);
-    if (rc) {
-        drive_dirents_free(v, len);
-        return rc;
-    }
-    *out = v;
-    *n = len;
-    return 0;
+    close(fd); /* a read error ends the listing, as readdir's did */
+    free(buf);
+    if (!rc)
+        rc = drive_listing_take(&l, out, n);
+    drive_listing_release(&l);
+    return rc;
 }
 
 static int local_read(struct drive_op *op, const char *path, long long offset, size_t len,

@@ -11,8 +11,9 @@
 
 bool drive_name_internal(const char *name)
 {
-    return strcmp(name, DRIVE_TRASH) == 0 ||
-           strncmp(name, DRIVE_TEMP_PREFIX, strlen(DRIVE_TEMP_PREFIX)) == 0;
+    /* Both start with a dot; most names do not, and a search asks about every entry. */
+    return name[0] == '.' && (strcmp(name, DRIVE_TRASH) == 0 ||
+                              strncmp(name, DRIVE_TEMP_PREFIX, strlen(DRIVE_TEMP_PREFIX)) == 0);
 }
 
 bool drive_name_hidden(const char *name)

@@ -15,9 +15,16 @@
 
 #define MAX_SCANNED 1000000          /* entries one search looks at */
 #define MAX_CONTENT_BYTES (8u << 20) /* of one file, for content_contains */
+#define GLOB_PIECES 16               /* star-separated pieces matched without fnmatch */
 
 struct query {
     const char *glob;
+    /* A glob of literal bytes and '*' alone, split at the stars: matched without fnmatch. */
+    struct {
+        size_t n; /* pieces; 0 when the glob needs fnmatch */
+        const char *piece[GLOB_PIECES];
+        size_t len[GLOB_PIECES];
+    } stars;
     const char *name_contains;
     const char *content;
     const char *type;        /* "file", "folder", "any" */
@@ -91,12 +98,70 @@ static bool content_matches(struct walk *w, struct drive_root *root, const char 
     return hit;
 }
 
+/* Splits a glob of literal bytes and '*' alone ("*report*", "*.pdf": the usual ones) into
+ * the pieces between its stars. Leaves n at 0 for anything else (?, [...], \, too many
+ * stars), which fnmatch then matches. */
+static void split_stars(struct query *q)
+{
+    const char *p = q->glob;
+    if (!p || strpbrk(p, "?[\\"))
+        return;
+    for (size_t n = 0; n < GLOB_PIECES; n++) {
+        const char *star = strchr(p, '*');
+        q->stars.piece[n] = p;
+        q->stars.len[n] = star ? (size_t)(star - p) : strlen(p);
+        if (!star) {
+            q->stars.n = n + 1;
+            return;
+        }
+        p = star + 1;
+    }
+}
+
+/* Where `needle` (m > 0 bytes) first occurs in the n bytes at hay, or NULL. Names are short:
+ * a plain scan beats memmem's set-up. */
+static const char *find(const char *hay, size_t n, const char *needle, size_t m)
+{
+    for (size_t i = 0; i + m <= n; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, m) == 0)
+            return hay + i;
+    return NULL;
+}
+
+/* fnmatch(glob, name, 0) for a glob split by split_stars: the first and last pieces must
+ * start and end the name, and the ones between occur in order (leftmost is always best).
+ * The drive never calls setlocale, so fnmatch compares bytes too. */
+static bool stars_match(const struct query *q, const char *name)
+{
+    size_t rest = strlen(name), last = q->stars.n - 1;
+    if (last == 0)
+        return rest == q->stars.len[0] && memcmp(name, q->stars.piece[0], rest) == 0;
+    size_t n = q->stars.len[0];
+    if (rest < n || memcmp(name, q->stars.piece[0], n) != 0)
+        return false;
+    name += n;
+    rest -= n;
+    for (size_t i = 1; i < last; i++) {
+        n = q->stars.len[i];
+        if (!n)
+            continue;
+        const char *hit = find(name, rest, q->stars.piece[i], n);
+        if (!hit)
+            return false;
+        rest -= (size_t)(hit - name) + n;
+        name = hit + n;
+    }
+    n = q->stars.len[last];
+    return rest >= n && memcmp(name + rest - n, q->stars.piece[last], n) == 0;
+}
+
 /* The filters on the name alone: an entry that fails them needs no stat. */
 static bool name_matches(const char *name, const void *ctx)
 {
     const struct query *q = ctx;
-    return (!q->glob || fnmatch(q->glob, name, 0) == 0) &&
-           (!q->name_contains || contains_nocase(name, q->name_contains));
+    if (q->glob && !(q->stars.n ? stars_match(q, name) : fnmatch(q->glob, name, 0) == 0))
+        return false;
+    return !q->name_contains || contains_nocase(name, q->name_contains);
 }
 
 static bool matches(struct walk *w, struct drive_root *root, const char *rel,
@@ -118,6 +183,15 @@ static bool matches(struct walk *w, struct drive_root *root, const char *rel,
     return true;
 }
 
+/* Copies a drive path that fits DRIVE_PATH_MAX (drive_join checked it): runs on every entry,
+ * so a plain copy rather than snprintf. */
+static void keep_path(char *dst, const char *src)
+{
+    size_t n = strnlen(src, DRIVE_PATH_MAX - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static void found(struct walk *w, const char *display, const struct drive_dirent *e)
 {
     if (w->kept >= w->limit) {
@@ -131,7 +205,7 @@ static void found(struct walk *w, const char *display, const struct drive_dirent
         return;
     }
     w->kept++;
-    snprintf(w->last_kept, sizeof w->last_kept, "%s", display);
+    keep_path(w->last_kept, display);
 }
 
 /* Orders two drive paths as the walk meets them: segment by segment, each by strcmp, a folder
@@ -176,6 +250,27 @@ static int before_cursor(struct walk *w, const char *display)
     return c == 0 || ancestor ? 2 : 1;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    const struct drive_dirent *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* Names the walk leaves out altogether, uncounted. */
+static bool left_out(const struct walk *w, const char *name)
+{
+    return drive_name_internal(name) || (!w->q->hidden && drive_name_hidden(name));
+}
+
+/* Counts k more entries looked at, with progress every 2,000. */
+static void count_scanned(struct walk *w, size_t k)
+{
+    size_t before = w->scanned;
+    w->scanned += k;
+    for (size_t at = (before / 2000 + 1) * 2000; at <= w->scanned; at += 2000)
+        mcp_call_progress(w->call, (double)at, 0, "searching");
+}
+
 static void walk_folder(struct walk *w, struct drive_root *root, const char *rel,
                         const char *display, int depth)
 {
@@ -191,10 +286,35 @@ static void walk_folder(struct walk *w, struct drive_root *root, const char *rel
     size_t n;
     if (root->ops->list(&op, rel, &v, &n))
         return; /* a folder we may not read is skipped, not fatal */
-    drive_sort_entries(v, n, "name", false);
-    for (size_t i = 0; i < n && !w->more && !w->rc; i++) {
-        const struct drive_dirent *e = &v[i];
-        if (drive_name_internal(e->name) || (!w->q->hidden && drive_name_hidden(e->name)))
+    const struct drive_dirent **order = malloc((n ? n : 1) * sizeof *order);
+    if (!order) {
+        drive_dirents_free(v, n);
+        w->rc = MCP_ENOMEM;
+        return;
+    }
+    /* Files whose names fail the filters (partial: not even stat'ed) can neither match nor
+     * hold anything, so they are counted as looked at and only the rest is sorted and walked:
+     * a search by name sorts a tenth of each folder. Not in a folder on the way to the
+     * cursor, where every entry is passed over in order, nor when counting them would reach
+     * the scan cap, whose cursor must name an entry the walk got to. */
+    size_t m = 0, others = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!w->after && v[i].st.partial && !v[i].st.is_dir)
+            others += !left_out(w, v[i].name);
+        else
+            order[m++] = &v[i];
+    }
+    if (others && w->scanned + others >= MAX_SCANNED) {
+        for (size_t i = m = 0; i < n; i++)
+            order[m++] = &v[i];
+        others = 0;
+    }
+    count_scanned(w, others);
+    /* In name order; sorting pointers moves 8 bytes per step where the entries are 140. */
+    qsort(order, m, sizeof *order, by_name);
+    for (size_t i = 0; i < m && !w->more && !w->rc; i++) {
+        const struct drive_dirent *e = order[i];
+        if (left_out(w, e->name))
             continue;
         char crel[DRIVE_PATH_MAX], cdisplay[DRIVE_PATH_MAX];
         if (drive_join(crel, sizeof crel, rel, e->name) ||
@@ -208,17 +328,17 @@ static void walk_folder(struct walk *w, struct drive_root *root, const char *rel
                 w->more = true;
                 break;
             }
-            if (++w->scanned % 2000 == 0)
-                mcp_call_progress(w->call, (double)w->scanned, 0, "searching");
+            count_scanned(w, 1);
             if (matches(w, root, crel, e))
                 found(w, cdisplay, e);
             if (w->more)
                 break;
-            snprintf(w->last, sizeof w->last, "%s", cdisplay);
+            keep_path(w->last, cdisplay);
         }
         if (e->st.is_dir)
             walk_folder(w, root, crel, cdisplay, depth + 1);
     }
+    free(order);
     drive_dirents_free(v, n);
 }
 
@@ -250,6 +370,7 @@ int drive_search_files(struct mcp_call *call, const cJSON *args, void *ud)
                  cJSON_GetObjectItemCaseSensitive(args, "max_size"),
         .hidden = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(args, "include_hidden")),
     };
+    split_stars(&q);
     struct walk w = {.d = d, .call = call, .q = &q, .limit = (size_t)num_arg(args, "limit", 100)};
     /* The cursor names the last path the previous page got to, so a page resumes the walk
      * there instead of walking the tree again from the start. */

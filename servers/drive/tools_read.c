@@ -1,6 +1,4 @@
 /* The tools that look: list_folder, get_file_info, read_file, and drive:/// resources. */
-#define _GNU_SOURCE /* qsort_r */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,21 +38,33 @@ static int resolve(struct drive *d, struct mcp_call *call, const char *path, boo
 
 /* --- list_folder */
 
-static int compare_entries(const void *a, const void *b, void *ctx)
+/* One comparator per key, chosen once per sort: a search sorts every folder it walks. */
+static int compare_names(const void *a, const void *b)
 {
     const struct drive_dirent *x = a, *y = b;
-    const char *key = ctx;
-    int c = 0;
-    if (strcmp(key, "modified") == 0)
-        c = (x->st.mtime > y->st.mtime) - (x->st.mtime < y->st.mtime);
-    else if (strcmp(key, "size") == 0)
-        c = (x->st.size > y->st.size) - (x->st.size < y->st.size);
+    return strcmp(x->name, y->name);
+}
+
+static int compare_modified(const void *a, const void *b)
+{
+    const struct drive_dirent *x = a, *y = b;
+    int c = (x->st.mtime > y->st.mtime) - (x->st.mtime < y->st.mtime);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+static int compare_sizes(const void *a, const void *b)
+{
+    const struct drive_dirent *x = a, *y = b;
+    int c = (x->st.size > y->st.size) - (x->st.size < y->st.size);
     return c ? c : strcmp(x->name, y->name);
 }
 
 void drive_sort_entries(struct drive_dirent *v, size_t n, const char *key, bool descending)
 {
-    qsort_r(v, n, sizeof *v, compare_entries, (void *)(uintptr_t)key);
+    int (*compare)(const void *, const void *) = strcmp(key, "modified") == 0 ? compare_modified
+                                                 : strcmp(key, "size") == 0   ? compare_sizes
+                                                                              : compare_names;
+    qsort(v, n, sizeof *v, compare);
     for (size_t i = 0; descending && i < n / 2; i++) {
         struct drive_dirent t = v[i];
         v[i] = v[n - 1 - i];
@@ -123,12 +133,9 @@ int drive_list_folder(struct mcp_call *call, const cJSON *args, void *ud)
     if (rc)
         return drive_fail(call, rc, &op, "list", dp.display);
     size_t kept = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (drive_name_internal(v[i].name) || (!hidden && drive_name_hidden(v[i].name)))
-            free(v[i].name);
-        else
+    for (size_t i = 0; i < n; i++) /* the names stay in v's allocation */
+        if (!drive_name_internal(v[i].name) && (hidden || !drive_name_hidden(v[i].name)))
             v[kept++] = v[i];
-    }
     drive_sort_entries(v, kept, str_arg(args, "sort", "name"), bool_arg(args, "descending", false));
     cJSON *out = cJSON_CreateObject();
     cJSON *entries = cJSON_AddArrayToObject(out, "entries");

@@ -860,9 +860,7 @@ struct listing {
     char *self; /* the listed folder's decoded URL path */
     bool self_seen;
     bool self_is_dir;
-    struct drive_dirent *v;
-    size_t n;
-    size_t cap;
+    struct drive_listing entries;
 };
 
 /* The decoded last segment of an href path, or NULL for none fit to be a name. */
@@ -884,23 +882,6 @@ static int entry_name(const char *path, size_t n, char **out)
         name = NULL;
     }
     *out = name;
-    return 0;
-}
-
-static int listing_add(struct listing *l, char *name, const struct drive_stat *st)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct drive_dirent *v =
-            cap <= SIZE_MAX / sizeof *v ? realloc(l->v, cap * sizeof *v) : NULL;
-        if (!v)
-            return MCP_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n].name = name;
-    l->v[l->n].st = *st;
-    l->n++;
     return 0;
 }
 
@@ -927,9 +908,8 @@ static int take_entry(void *ctx, const char *href, const struct drive_stat *st)
     err = entry_name(path, n, &name);
     if (err || !name)
         return err;
-    err = listing_add(l, name, st);
-    if (err)
-        free(name);
+    err = drive_listing_add(&l->entries, name, st);
+    free(name);
     return err;
 }
 
@@ -961,13 +941,9 @@ static int webdav_list(struct drive_op *op, const char *path, struct drive_diren
         err = parse_multistatus(&x, take_entry, &l);
     if (!err && l.self_seen && !l.self_is_dir)
         err = fail(op, MCP_EINVAL, "/%s is a file, not a folder", path);
-    if (!err) {
-        *out = l.v;
-        *n = l.n;
-        l.v = NULL;
-        l.n = 0;
-    }
-    drive_dirents_free(l.v, l.n);
+    if (!err)
+        err = drive_listing_take(&l.entries, out, n);
+    drive_listing_release(&l.entries);
     free(l.self);
     xfer_release(&x);
     return err;

@@ -255,6 +255,20 @@ check('search_files pages with a cursor', r.structuredContent?.results?.length =
     check('search_files three at a time gives every result once, in order',
         everything.length > 5 && JSON.stringify(paged) === JSON.stringify(everything),
         `${paged.length} paged vs ${everything.length}`);
+    // The same when most names fail the glob (those the walk counts without sorting them).
+    const txt = (await call('search_files', { glob: '*.txt', limit: 1000 }))
+        .structuredContent?.results?.map((e) => e.path) ?? [];
+    const one = [];
+    cursor = undefined;
+    pages = 0;
+    do {
+        const page = await call('search_files', { glob: '*.txt', limit: 1, ...(cursor ? { cursor } : {}) });
+        one.push(...(page.structuredContent?.results?.map((e) => e.path) ?? []));
+        cursor = page.structuredContent?.nextCursor;
+    } while (cursor && ++pages < 100);
+    check('search_files one at a time by a glob most names fail gives every match once, in order',
+        txt.length > 2 && txt.length < everything.length && JSON.stringify(one) === JSON.stringify(txt),
+        `${one.length} paged vs ${txt.length} of ${everything.length}`);
     const forged = await call('search_files', { glob: '*', cursor: '12' });
     check('a forged search cursor is refused', forged.isError && /cursor/.test(forged.text), forged.text);
 }
