@@ -703,7 +703,9 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
     mcp__sessions_init(&h.sessions, opt->max_sessions, opt->session_ttl_seconds);
     /* Per connection, libmicrohttpd's memory holds the request's headers, its read buffer
      * and a 16 KiB SSE block (bodies are ours to keep); it clears it around each request,
-     * so a larger limit costs time and resident memory for nothing. */
+     * so a larger limit costs time and resident memory for nothing. Connection threads keep
+     * the default stack size: handlers run on them (dispatch), and get what a pool worker
+     * has. */
     struct MHD_Daemon *d =
         h.pool
             ? MHD_start_daemon(flags, opt->port, NULL, NULL, handle, &h, MHD_OPTION_SOCK_ADDR, addr,
@@ -712,7 +714,7 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
                                MHD_OPTION_CONNECTION_TIMEOUT,
                                (unsigned)opt->connection_timeout_seconds,
                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-                               MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END)
+                               MHD_OPTION_END)
             : NULL;
     if (!d) {
         fprintf(stderr, "%s: cannot listen on %s:%u\n", srv->name, opt->host, opt->port);

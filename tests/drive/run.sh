@@ -143,7 +143,19 @@ done
     || not_ok "$mixed killed writes left a mixed file"
 
 # --- the generic conformance scenarios, against mcp-drive over HTTP
+deep=$F/deep
+for i in $(seq 1 63); do deep=$deep/d$i; done
+mkdir -p "$deep" && echo found >"$deep/needle.txt"
 if start_http_server "$work/drive-conf.log" "$DRIVE" --root "$F"; then
+    # A 2026-07-28 call runs on the connection's own thread: a search 64 folders deep needs
+    # the stack a pool worker has.
+    meta='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
+    out=$(curl -s --max-time 30 -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28' \
+        -H 'Mcp-Method: tools/call' -H 'Mcp-Name: search_files' \
+        -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"search_files\",\"arguments\":{\"glob\":\"needle*\"},$meta}}" \
+        "http://127.0.0.1:$PORT/mcp")
+    expect "a 2026-07-28 search 64 folders deep over HTTP" "$out" 'd63/needle.txt'
     NM=tests/npm/node_modules
     for sc in server-initialize ping tools-list resources-list logging-set-level \
         server-sse-multiple-streams dns-rebinding-protection; do
