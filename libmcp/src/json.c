@@ -266,21 +266,12 @@ static bool put_string(struct printer *p, const char *str)
 static bool put_number(struct printer *p, double d)
 {
     char buf[32];
-    size_t n;
     if (isnan(d) || isinf(d))
         return put(p, "null", 4);
     if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
         /* What %1.15g prints for an integer of up to 15 digits: its digits. */
-        long long v = (long long)d;
-        unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-        n = sizeof buf;
-        do {
-            buf[--n] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0)
-            buf[--n] = '-';
-        return put(p, buf + n, sizeof buf - n);
+        char *start = mcp__decimal(buf + sizeof buf, (long long)d);
+        return put(p, start, (size_t)(buf + sizeof buf - start));
     }
     /* cJSON's way: 15 significant digits when they read back as the same double (within an
      * epsilon), else 17, with the locale's decimal point written as '.'. */
@@ -456,6 +447,18 @@ bool mcp__utf8_valid(const char *s, size_t len)
             return false;
     }
     return true;
+}
+
+char *mcp__decimal(char *end, long long v)
+{
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--end = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--end = '-';
+    return end;
 }
 
 int mcp__hex_value(int c)

@@ -55,4 +55,8 @@ bool mcp__utf8_valid(const char *s, size_t len);
 /* The value of hex digit `c` (either case), or -1. */
 int mcp__hex_value(int c);
 
+/* Writes `v` in decimal into the bytes that end just before `end` (20 at most) and returns
+ * where the digits begin. */
+char *mcp__decimal(char *end, long long v);
+
 #endif

@@ -1103,17 +1103,10 @@ static size_t path_push_key(struct validation *v, const char *key)
 
 static size_t path_push_index(struct validation *v, int i)
 {
-    char digits[16];
-    size_t n = sizeof digits;
-    digits[--n] = ']';
-    unsigned u = i < 0 ? 0u - (unsigned)i : (unsigned)i;
-    do {
-        digits[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (i < 0)
-        digits[--n] = '-';
-    return path_push(v, "[", digits + n, sizeof digits - n);
+    char digits[24];
+    digits[sizeof digits - 1] = ']';
+    char *start = mcp__decimal(digits + sizeof digits - 1, i);
+    return path_push(v, "[", start, (size_t)(digits + sizeof digits - start));
 }
 
 static void path_pop(struct validation *v, size_t mark)
