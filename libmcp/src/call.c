@@ -225,7 +225,7 @@ int mcp_call_completion(struct mcp_call *call, const char *value)
 
 int mcp__call_notify(struct mcp_call *call, const char *method, cJSON *params)
 {
-    return mcp__sink_send_json(call->sink, mcp__engine_message(NULL, method, params), false);
+    return mcp__sink_send_json(call->sink, mcp__engine_message(NULL, method, params));
 }
 
 int mcp_call_progress(struct mcp_call *call, double progress, double total, const char *message)
@@ -350,7 +350,7 @@ static int ask_blocking(struct mcp_call *call, const char *method, cJSON *params
     peer->asks = &ask;
     pthread_mutex_unlock(&peer->lock);
 
-    rc = call->sink->send(call->sink, text, strlen(text), false);
+    rc = call->sink->send(call->sink, text, strlen(text), false, 0);
     mcp__free(text);
 
     struct timespec deadline = mcp__deadline_after(peer->srv->ask_timeout_ms);

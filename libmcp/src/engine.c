@@ -73,13 +73,13 @@ cJSON *mcp__engine_message(const cJSON *id, const char *method, cJSON *params)
     return msg;
 }
 
-int mcp__sink_send_json(struct mcp__sink *sink, cJSON *msg, bool final)
+int mcp__sink_send_json(struct mcp__sink *sink, cJSON *msg)
 {
     char *text = msg ? mcp__json_print(msg) : NULL;
     cJSON_Delete(msg);
     if (!text)
         return MCP_ENOMEM;
-    int rc = sink->send(sink, text, strlen(text), final);
+    int rc = sink->send(sink, text, strlen(text), false, 0);
     mcp__free(text);
     return rc;
 }
@@ -624,8 +624,7 @@ int mcp__request_respond(struct mcp__request *req)
     char *text = response_text(req);
     if (!text)
         return MCP_ENOMEM;
-    sink->final_error = code;
-    int rc = sink->send(sink, text, strlen(text), true);
+    int rc = sink->send(sink, text, strlen(text), true, code);
     mcp__free(text);
     req->answered = true;
     return rc;
@@ -707,9 +706,9 @@ void mcp__engine_request(struct mcp__peer *peer, cJSON *msg, struct mcp__sink *s
     else
         mcp__request_fail(&req, MCP__RPC_INTERNAL_ERROR, "Internal error: out of memory");
     if (!req.answered) {
-        sink->final_error = response_error(&req);
+        int code = response_error(&req);
         char *text = req.silent ? NULL : response_text(&req);
-        sink->send(sink, text, text ? strlen(text) : 0, true);
+        sink->send(sink, text, text ? strlen(text) : 0, true, code);
         mcp__free(text);
     }
     mcp__peer_release(peer, slot);
@@ -724,11 +723,12 @@ struct batch_sink {
     cJSON *responses;
 };
 
-static int batch_send(struct mcp__sink *sink, const char *json, size_t len, bool final)
+static int batch_send(struct mcp__sink *sink, const char *json, size_t len, bool final, int error)
 {
     struct batch_sink *b = (struct batch_sink *)sink;
+    (void)error; /* each response in the array says how it went */
     if (!final)
-        return b->out->send(b->out, json, len, false);
+        return b->out->send(b->out, json, len, false, 0);
     if (!json)
         return 0;
     cJSON *v = mcp__json_parse(json, len);
@@ -765,13 +765,12 @@ void mcp__engine_batch(struct mcp__peer *peer, cJSON *batch, struct mcp__sink *s
             break;
         }
         if (reply)
-            batch_send(&b.sink, reply, strlen(reply), true);
+            batch_send(&b.sink, reply, strlen(reply), true, 0);
         mcp__free(reply);
         cJSON_Delete(item);
     }
     char *text = cJSON_GetArraySize(b.responses) ? mcp__json_print(b.responses) : NULL;
-    sink->final_error = 0; /* each response in the array says how it went */
-    sink->send(sink, text, text ? strlen(text) : 0, true);
+    sink->send(sink, text, text ? strlen(text) : 0, true, 0); /* each response says how it went */
     mcp__free(text);
     cJSON_Delete(b.responses);
     cJSON_Delete(batch);

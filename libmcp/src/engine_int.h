@@ -18,8 +18,10 @@
  * finally its response. Implemented by each transport. */
 struct mcp__sink {
     /* Sends one JSON-RPC message (`json` NUL-terminated, `len` bytes). `final` marks the
-     * response that completes the request. Returns 0 or MCP_ECLOSED. */
-    int (*send)(struct mcp__sink *sink, const char *json, size_t len, bool final);
+     * response that completes the request; `error` is then its JSON-RPC error code (0 for a
+     * result), so a transport can choose an HTTP status without reading the message, and 0
+     * with any other message. Returns 0 or MCP_ECLOSED. */
+    int (*send)(struct mcp__sink *sink, const char *json, size_t len, bool final, int error);
     /* Set by the transport when the other end went away: the request is cancelled. */
     atomic_bool closed;
     /* Optional: ends the stream early while the request goes on (resumable transports). */
@@ -28,9 +30,6 @@ struct mcp__sink {
      * transport that cannot learn it otherwise while the request runs on its own thread.
      * Called by every cancellation check: must be cheap. */
     void (*check_closed)(struct mcp__sink *sink);
-    /* Set by the engine just before it sends a response: its JSON-RPC error code, 0 for a
-     * result, so a transport can choose an HTTP status without reading the message. */
-    int final_error;
 };
 
 /* Who sent a request, as the transport established it. */
@@ -154,8 +153,8 @@ const char *mcp__engine_meta_problem(const cJSON *params);
 
 cJSON *mcp__engine_message(const cJSON *id, const char *method, cJSON *params);
 
-/* Prints `msg` (taken; NULL means ENOMEM) and sends it through `sink`. */
-int mcp__sink_send_json(struct mcp__sink *sink, cJSON *msg, bool final);
+/* Prints `msg` (taken; NULL means ENOMEM) and sends it through `sink`, before the response. */
+int mcp__sink_send_json(struct mcp__sink *sink, cJSON *msg);
 
 /* Builds a JSON-RPC error response (owned string) for `id` (borrowed; NULL → null). */
 char *mcp__engine_error(const cJSON *id, int code, const char *message, const cJSON *data);

@@ -20,7 +20,7 @@
 /* The most an SSE response holds in memory at once. */
 #define SSE_BUF_MAX (64u << 20)
 
-static int stream_send(struct mcp__sink *sink, const char *json, size_t len, bool final)
+static int stream_send(struct mcp__sink *sink, const char *json, size_t len, bool final, int error)
 {
     struct mcp__stream *s = (struct mcp__stream *)sink;
     struct mcp__event *e = mcp__calloc(1, sizeof(*e));
@@ -35,7 +35,7 @@ static int stream_send(struct mcp__sink *sink, const char *json, size_t len, boo
     if (e) {
         e->len = json ? len : 0;
         e->final = final;
-        e->error = final ? sink->final_error : 0;
+        e->error = final ? error : 0;
         e->seq = ++s->next_seq;
         if (s->tail)
             s->tail->next = e;

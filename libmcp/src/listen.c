@@ -29,7 +29,7 @@ static int send_tagged(struct mcp__listener *l, const char *method, cJSON *param
         cJSON_Delete(params);
         return MCP_ENOMEM;
     }
-    return mcp__sink_send_json(l->sink, mcp__engine_message(NULL, method, params), false);
+    return mcp__sink_send_json(l->sink, mcp__engine_message(NULL, method, params));
 }
 
 static bool wants(const struct mcp__listener *l, const char *method, const char *uri)

@@ -182,7 +182,7 @@ static void notify_legacy(struct mcp__peer *peer, const char *method, const char
         cJSON_Delete(params);
         return;
     }
-    mcp__sink_send_json(peer->notify, mcp__engine_message(NULL, method, params), false);
+    mcp__sink_send_json(peer->notify, mcp__engine_message(NULL, method, params));
 }
 
 void mcp__server_broadcast(struct mcp_server *srv, const char *method, const char *uri)

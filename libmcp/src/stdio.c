@@ -91,10 +91,12 @@ static int write_all(int fd, struct iovec *iov, int n)
     return 0;
 }
 
-static int stdio_send(struct mcp__sink *sink, const char *json, size_t len, bool final)
+/* Every message is a line, whatever it is: stdio needs neither `final` nor `error`. */
+static int stdio_send(struct mcp__sink *sink, const char *json, size_t len, bool final, int error)
 {
     struct stdio_transport *t = (struct stdio_transport *)sink;
-    (void) final;
+    (void)final;
+    (void)error;
     if (!json)
         return 0;
     if (atomic_load(&sink->closed))
@@ -162,7 +164,7 @@ static void submit(struct stdio_transport *t, cJSON *msg, bool batch)
     char *reply = mcp__engine_error(mcp__json_get(msg, "id"), MCP__RPC_INTERNAL_ERROR,
                                     "Internal error: server overloaded, try again", NULL);
     if (reply)
-        stdio_send(&t->sink, reply, strlen(reply), true);
+        stdio_send(&t->sink, reply, strlen(reply), true, 0);
     mcp__free(reply);
     cJSON_Delete(msg);
 }
@@ -197,7 +199,7 @@ static cJSON *handle_line(struct stdio_transport *t, const char *line, size_t le
         break;
     }
     if (reply)
-        stdio_send(&t->sink, reply, strlen(reply), true);
+        stdio_send(&t->sink, reply, strlen(reply), true, 0);
     mcp__free(reply);
     return msg;
 }
@@ -209,7 +211,7 @@ static void reply_too_large(struct stdio_transport *t)
              t->srv->max_message);
     char *reply = mcp__engine_error(NULL, MCP__RPC_INVALID_REQUEST, why, NULL);
     if (reply)
-        stdio_send(&t->sink, reply, strlen(reply), true);
+        stdio_send(&t->sink, reply, strlen(reply), true, 0);
     mcp__free(reply);
 }
 

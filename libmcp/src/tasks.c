@@ -346,12 +346,14 @@ bool mcp__task_cancelled(const struct mcp__task *t)
 }
 
 /* Where a task's notifications go once its request was answered: nowhere. */
-static int detached_send(struct mcp__sink *sink, const char *json, size_t len, bool final)
+static int detached_send(struct mcp__sink *sink, const char *json, size_t len, bool final,
+                         int error)
 {
     (void)sink;
     (void)json;
     (void)len;
     (void) final;
+    (void)error;
     return 0;
 }
 

@@ -20,11 +20,15 @@ struct memsink {
     pthread_cond_t cond;
     cJSON *messages;
     bool final;
+    int error; /* of the final message */
 };
 
-static inline int mem_send(struct mcp__sink *sink, const char *json, size_t len, bool final)
+static inline int mem_send(struct mcp__sink *sink, const char *json, size_t len, bool final,
+                           int error)
 {
     struct memsink *m = (struct memsink *)sink;
+    if (final)
+        m->error = error;
     pthread_mutex_lock(&m->lock);
     cJSON *msg = json ? mcp__json_parse(json, len) : NULL;
     if (msg && !cJSON_AddItemToArray(m->messages, msg))

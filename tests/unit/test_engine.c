@@ -261,10 +261,10 @@ static void test_streaming_and_codes(struct mcp_server *srv)
     for (size_t i = 0; i < sizeof answers / sizeof *answers; i++) {
         struct memsink m;
         mem_init(&m);
-        m.sink.final_error = 12345; /* must be overwritten */
+        m.error = 12345; /* must be overwritten */
         cJSON *msg = mcp__json_parse_str(answers[i].line);
         mcp__engine_request(peer, msg, &m.sink, NULL);
-        CHECK_INT(m.sink.final_error, answers[i].code);
+        CHECK_INT(m.error, answers[i].code);
         mem_release(&m);
     }
     mcp__peer_unref(peer);
