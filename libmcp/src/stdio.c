@@ -95,7 +95,7 @@ static int write_all(int fd, struct iovec *iov, int n)
 static int stdio_send(struct mcp__sink *sink, const char *json, size_t len, bool final, int error)
 {
     struct stdio_transport *t = (struct stdio_transport *)sink;
-    (void)final;
+    (void) final;
     (void)error;
     if (!json)
         return 0;
@@ -342,6 +342,10 @@ static void serve(struct stdio_transport *t, bool reading)
         const char *method = batch ? NULL : mcp__json_str(msg, "method");
         bool initialize = method && strcmp(method, "initialize") == 0;
         count_request(t);
+        if (initialize) {
+            serve_counted(t, msg, batch); /* the input stays with this thread meanwhile */
+            continue;
+        }
         pthread_mutex_lock(&t->role_lock);
         bool watched = t->standing_by;
         if (watched) {
@@ -351,13 +355,11 @@ static void serve(struct stdio_transport *t, bool reading)
                 pthread_cond_signal(&t->role_cond);
         }
         pthread_mutex_unlock(&t->role_lock);
-        if (!watched && !initialize) {
+        if (!watched) {
             submit(t, msg, batch);
             continue;
         }
         serve_counted(t, msg, batch);
-        if (!watched)
-            continue;
         pthread_mutex_lock(&t->role_lock);
         reading = t->input_free; /* nobody took the input over meanwhile */
         t->input_free = false;
