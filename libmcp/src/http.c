@@ -20,6 +20,7 @@
 #include "auth_int.h"
 #include "base64_int.h"
 #include "buf_int.h"
+#include "clock_int.h"
 #include "http_int.h"
 #include "json_int.h"
 #include "mcp/http.h"
@@ -176,6 +177,8 @@ static enum MHD_Result dispatch(struct http *h, struct MHD_Connection *c, struct
         const union MHD_ConnectionInfo *info =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         stream->fd = info ? info->connect_fd : -1;
+        /* The first look comes LOOK_MS in: a quick call never looks (see check_closed). */
+        atomic_store(&stream->looked_ms, mcp__monotonic_ms());
         run_job(j);
         stream->fd = -1;
     } else if (mcp__pool_submit(h->pool, run_job, j)) {
@@ -707,15 +710,13 @@ int mcp_server_serve_http(struct mcp_server *srv, const struct mcp_http_options 
      * the default stack size: handlers run on them (dispatch), and get what a pool worker
      * has. */
     struct MHD_Daemon *d =
-        h.pool
-            ? MHD_start_daemon(flags, opt->port, NULL, NULL, handle, &h, MHD_OPTION_SOCK_ADDR, addr,
-                               MHD_OPTION_NOTIFY_COMPLETED, completed, &h,
-                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)opt->max_connections,
-                               MHD_OPTION_CONNECTION_TIMEOUT,
-                               (unsigned)opt->connection_timeout_seconds,
-                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-                               MHD_OPTION_END)
-            : NULL;
+        h.pool ? MHD_start_daemon(
+                     flags, opt->port, NULL, NULL, handle, &h, MHD_OPTION_SOCK_ADDR, addr,
+                     MHD_OPTION_NOTIFY_COMPLETED, completed, &h, MHD_OPTION_CONNECTION_LIMIT,
+                     (unsigned)opt->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                     (unsigned)opt->connection_timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                     (size_t)(32 * 1024), MHD_OPTION_END)
+               : NULL;
     if (!d) {
         fprintf(stderr, "%s: cannot listen on %s:%u\n", srv->name, opt->host, opt->port);
         rc = MCP_EIO;

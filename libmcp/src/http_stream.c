@@ -71,7 +71,10 @@ static void stream_check_closed(struct mcp__sink *sink)
     if (now - atomic_load(&s->looked_ms) < LOOK_MS)
         return;
     atomic_store(&s->looked_ms, now);
-    /* A client that closed its end is gone: libmicrohttpd drops such a connection too. */
+    /* A client that closed its end has gone: 2026-07-28 cancels a request that way. One that
+     * only half-closed after its request and still reads looks the same from here, and
+     * loses a call that runs longer than LOOK_MS; a quicker one is answered, since it never
+     * gets here. */
     struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
     if (poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
         atomic_store(&sink->closed, true);

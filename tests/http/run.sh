@@ -103,6 +103,28 @@ case "$line" in
     not_ok "2026-07-28: the call was cancelled only after ${ms} ms" ;;
 *) not_ok "2026-07-28: a client that hung up did not cancel its call within 5 s: ${line:-no audit line}" ;;
 esac
+# A client that half-closes after its request (and reads on) still gets the answer.
+"$NODE" -e '
+const net = require("net");
+const [port, meta] = process.argv.slice(1);
+const body = `{"jsonrpc":"2.0","id":5,"method":"tools/list","params":{${meta}}}`;
+const s = net.connect({ port: +port, host: "127.0.0.1", allowHalfOpen: true }, () => {
+    s.end("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+        "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\n" +
+        `Mcp-Method: tools/list\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n` + body);
+});
+let got = "";
+s.on("data", (d) => { got += d; });
+s.on("end", () => {
+    process.stdout.write(got.split("\r\n")[0] + " " + (got.includes("test_slow") ? "tools" : "no tools"));
+    process.exit(0);
+});
+setTimeout(() => { process.stdout.write("timeout " + got.slice(0, 80)); process.exit(0); }, 5000);
+' "$PORT" "$META" >"$work/halfclose.out" 2>&1
+case "$(cat "$work/halfclose.out")" in
+"HTTP/1.1 200 OK tools") ok "2026-07-28: a client that half-closes after its request gets the answer" ;;
+*) not_ok "2026-07-28: half-closed client: $(cat "$work/halfclose.out")" ;;
+esac
 PROGRESS_META='"_meta":{"progressToken":"p1","io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
 curl -s -N -o "$work/body" --max-time 2 "${JSON[@]}" "${SLOW[@]}" \
     -d "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"test_slow\",\"arguments\":{\"ms\":6000},$PROGRESS_META}}" "$URL"
