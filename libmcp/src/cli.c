@@ -308,12 +308,13 @@ static int prepare(struct mcp_server *srv, struct options *o, int argc, char **a
 
 /* glibc gives threads their own malloc arenas, up to eight per CPU, and each arena keeps its
  * own pages: an HTTP server's few dozen threads, which mostly wait, held a megabyte in them.
- * One arena per CPU keeps contention as low, since no more threads run at once. A
- * MALLOC_ARENA_MAX in the environment still decides. */
+ * One arena per CPU keeps contention as low, since no more threads run at once. An arena
+ * limit in the environment (MALLOC_ARENA_MAX, GLIBC_TUNABLES) still decides. */
 static void limit_malloc_arenas(void)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (!getenv("MALLOC_ARENA_MAX") && cpus > 0)
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    if (!getenv("MALLOC_ARENA_MAX") && !(tunables && strstr(tunables, "arena_max")) && cpus > 0)
         mallopt(M_ARENA_MAX, cpus < INT_MAX ? (int)cpus : INT_MAX);
 }
 
