@@ -1,6 +1,6 @@
 # mcp-connectors: one non-recursive Makefile.
 #
-#   make                 build everything (VARIANT=debug; also asan, release)
+#   make                 build everything (VARIANT=debug; also asan, tsan, release)
 #   make check           install what the tests need, then run every test under ASan+UBSan
 #   make test            run every test with what is installed (no installs)
 #   make run             install, build, and serve the sample workspace (see README)
@@ -32,6 +32,9 @@ ifeq ($(VARIANT),asan)
   OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
          -fno-omit-frame-pointer
   LDOPT := -fsanitize=address,undefined
+else ifeq ($(VARIANT),tsan)
+  OPT := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+  LDOPT := -fsanitize=thread
 else ifeq ($(VARIANT),release)
   OPT := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
   LDOPT :=
@@ -146,14 +149,17 @@ deps:
 	scripts/deps.sh
 	scripts/npm-deps.sh
 
-# Every suite under ASan+UBSan, then the interop run under valgrind (which cannot share a
-# process with ASan) on the debug build.
+# Every suite under ASan+UBSan; the suites that drive libmcp's threads (units, protocol
+# cases, the stdio and HTTP transports) under ThreadSanitizer; then the interop run under
+# valgrind (which cannot share a process with a sanitizer) on the debug build.
 check: deps
 	$(MAKE) VARIANT=asan test
+	$(MAKE) VARIANT=tsan test SUITES="unit protocol stdio http"
 	$(MAKE) VARIANT=debug valgrind
 
+# SUITES: only these (unit, protocol, or a directory under tests/ such as http); all if empty.
 test: all
-	scripts/run-tests.sh $(B)
+	scripts/run-tests.sh $(B) $(SUITES)
 
 test-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
