@@ -149,12 +149,11 @@ deps:
 	scripts/deps.sh
 	scripts/npm-deps.sh
 
-# Every suite under ASan+UBSan; the suites that drive libmcp's threads (units, protocol
-# cases, the stdio and HTTP transports) under ThreadSanitizer; then the interop run under
+# Every suite under ASan+UBSan, again under ThreadSanitizer, then the interop run under
 # valgrind (which cannot share a process with a sanitizer) on the debug build.
 check: deps
 	$(MAKE) VARIANT=asan test
-	$(MAKE) VARIANT=tsan test SUITES="unit protocol stdio http"
+	$(MAKE) VARIANT=tsan test
 	$(MAKE) VARIANT=debug valgrind
 
 # SUITES: only these (unit, protocol, or a directory under tests/ such as http); all if empty.
