@@ -6,9 +6,9 @@
 #include <time.h>
 
 #include "alloc_int.h"
-#include "clock_int.h"
 #include "base64_int.h"
 #include "buf_int.h"
+#include "clock_int.h"
 #include "json_int.h"
 #include "tasks_int.h"
 

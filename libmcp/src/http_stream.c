@@ -7,8 +7,8 @@
 #include "mhd_int.h"
 
 #include "alloc_int.h"
-#include "clock_int.h"
 #include "buf_int.h"
+#include "clock_int.h"
 #include "http_int.h"
 
 #include "banned.h"

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "alloc_int.h"
-#include "clock_int.h"
 #include "buf_int.h"
+#include "clock_int.h"
 #include "engine_int.h"
 #include "json_int.h"
 #include "pool_int.h"

@@ -5,8 +5,8 @@
 #include <time.h>
 
 #include "alloc_int.h"
-#include "clock_int.h"
 #include "base64_int.h"
+#include "clock_int.h"
 #include "json_int.h"
 #include "random_int.h"
 #include "request_int.h"
