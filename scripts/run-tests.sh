@@ -11,33 +11,25 @@ wanted() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
-total_pass=0
-total_fail=0
+. tests/lib/tap.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# suite NAME COMMAND...: runs one suite, shows its output and adds its summary line.
 suite() {
     local name=$1
     shift
     echo "== $name"
     "$@" 2>&1 | tee "$log"
     local status=${PIPESTATUS[0]}
-    local line
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-    if [ -z "$line" ]; then
+    if ! add_counts "$log"; then
         echo "$name: no result line (exit $status)"
-        total_fail=$((total_fail + 1))
+        fail=$((fail + 1))
         return
     fi
-    local p f
-    p=${line%% passed*}
-    f=${line#*, }
-    f=${f%% failed*}
-    total_pass=$((total_pass + p))
-    total_fail=$((total_fail + f))
-    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    if [ "$status" -ne 0 ] && [ "$summary_failed" -eq 0 ]; then
         echo "$name: exited $status"
-        total_fail=$((total_fail + 1))
+        fail=$((fail + 1))
     fi
 }
 
@@ -58,5 +50,5 @@ for extra in tests/*/run.sh; do
 done
 
 echo "== all suites"
-echo "$total_pass passed, $total_fail failed"
-[ "$total_fail" -eq 0 ]
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -31,18 +31,11 @@ cases() {
     local out=$work/cases.out
     "$NODE" "${SCRIPT:-tests/drive/drive.mjs}" "$@" >"$out" 2>&1
     sed "s/^/  [$name] /" "$out" | grep -v '^  \[[^]]*\] ok - '
-    local line p f
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
-    if [ -z "$line" ]; then
+    if ! add_counts "$out"; then
         not_ok "$name: the case runner ended without a summary"
         return
     fi
-    p=${line%% passed*}
-    f=${line#*, }
-    f=${f%% failed*}
-    pass=$((pass + p))
-    fail=$((fail + f))
-    echo "$name: $line"
+    echo "$name: $summary"
 }
 
 # --- local backend, stdio and HTTP

@@ -33,12 +33,7 @@ start_http_server "$work/server.log" "$FIXTURE" --session-ttl 2 --max-sessions 3
 URL=http://127.0.0.1:$PORT/mcp
 "$NODE" tests/http/load.mjs "$URL" 200 >"$work/load.out" 2>&1
 cat "$work/load.out"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/load.out")
-p=${line%% passed*}
-f=${line#*, }
-f=${f%% failed*}
-pass=$((pass + ${p:-0}))
-fail=$((fail + ${f:-1}))
+add_counts "$work/load.out" || not_ok "load.mjs ended without a summary"
 
 check "initialize opens a session" 200 "${JSON[@]}" -d "$INIT"
 SID=$(session_of)

@@ -101,23 +101,17 @@ check_valgrind() {
 
 # Runs one interop.mjs invocation, shows its lines and adds its summary to the totals.
 interop() {
-    local name=$1 log=$tmp/run.log line status p f
+    local name=$1 log=$tmp/run.log status
     shift
     echo "== $name"
     "$node" "$root/tests/interop/interop.mjs" "$@" >"$log" 2>&1
     status=$?
     sed -E "s/^([0-9]+ passed, [0-9]+ failed)\$/-- $(printf '%s' "$name" | sed 's/[\/&]/\\&/g'): \\1/" "$log"
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
-    if [ -z "$line" ]; then
+    if ! add_counts "$log"; then
         not_ok "$name" "no summary line (exit $status)"
         return
     fi
-    p=${line%% passed*}
-    f=${line#*, }
-    f=${f%% failed*}
-    pass=$((pass + p))
-    fail=$((fail + f))
-    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+    if [ "$status" -ne 0 ] && [ "$summary_failed" -eq 0 ]; then
         not_ok "$name" "exited $status"
     fi
 }
