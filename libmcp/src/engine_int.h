@@ -93,8 +93,6 @@ int mcp__peer_reserve(struct mcp__peer *peer, const cJSON *id);
 struct mcp__inflight *mcp__peer_claim(struct mcp__peer *peer, const cJSON *id, bool *dup);
 /* Forgets a request once answered. */
 void mcp__peer_release(struct mcp__peer *peer, struct mcp__inflight *slot);
-/* True once initialize succeeded on this peer. */
-bool mcp__peer_is_legacy(struct mcp__peer *peer);
 /* Cancels every call in flight (server shutdown). */
 void mcp__peer_cancel_all(struct mcp__peer *peer);
 

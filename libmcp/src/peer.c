@@ -152,14 +152,6 @@ void mcp__peer_release(struct mcp__peer *peer, struct mcp__inflight *slot)
     mcp__free(slot);
 }
 
-bool mcp__peer_is_legacy(struct mcp__peer *peer)
-{
-    pthread_mutex_lock(&peer->lock);
-    bool legacy = peer->rev != NULL;
-    pthread_mutex_unlock(&peer->lock);
-    return legacy;
-}
-
 static bool subscribed(const struct mcp__peer *peer, const char *uri)
 {
     const cJSON *s;
