@@ -12,19 +12,13 @@
 #include "alloc_int.h"
 #include "base64_int.h"
 #include "buf_int.h"
+#include "clock_int.h"
 #include "json_int.h"
 #include "random_int.h"
 
 #include "banned.h"
 
 #define MAX_STATE (1u << 20)
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int key_of(struct mcp_server *srv, unsigned char key[32])
 {
@@ -96,7 +90,7 @@ int mcp__state_seal(struct mcp_server *srv, const char *binding, const char *pri
     int rc = MCP_ENOMEM;
     char *json = NULL, *payload = NULL;
     cJSON *st = cJSON_CreateObject();
-    if (!st || !cJSON_AddNumberToObject(st, "exp", (double)(now_ms() + MCP__STATE_TTL_MS)) ||
+    if (!st || !cJSON_AddNumberToObject(st, "exp", (double)(mcp__wall_ms() + MCP__STATE_TTL_MS)) ||
         !cJSON_AddStringToObject(st, "bind", binding) ||
         !cJSON_AddStringToObject(st, "sub", principal ? principal : "") ||
         !mcp__json_add_copy(st, "answers", answers) || !mcp__json_add_copy(st, "pending", pending))
@@ -143,7 +137,7 @@ int mcp__state_open(struct mcp_server *srv, const char *state, const char *bindi
         const cJSON *exp = mcp__json_get(st, "exp");
         const char *bind = mcp__json_str(st, "bind"), *sub = mcp__json_str(st, "sub");
         const cJSON *a = mcp__json_obj(st, "answers"), *p = mcp__json_arr(st, "pending");
-        if (!cJSON_IsNumber(exp) || exp->valuedouble < (double)now_ms() || !bind ||
+        if (!cJSON_IsNumber(exp) || exp->valuedouble < (double)mcp__wall_ms() || !bind ||
             strcmp(bind, binding) != 0 || !sub || strcmp(sub, principal ? principal : "") || !a ||
             !p)
             rc = MCP_ESTATE;

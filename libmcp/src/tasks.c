@@ -27,13 +27,6 @@ static const char *const status_names[] = {
     [MCP__TASK_CANCELLED] = "cancelled",
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool finished(const struct mcp__task *t)
 {
     return t->status == MCP__TASK_COMPLETED || t->status == MCP__TASK_FAILED ||
@@ -123,7 +116,7 @@ static void sweep_locked(struct mcp__tasks *ts, int64_t now)
 void mcp__tasks_sweep(struct mcp__tasks *ts)
 {
     pthread_mutex_lock(&ts->lock);
-    sweep_locked(ts, now_ms());
+    sweep_locked(ts, mcp__wall_ms());
     pthread_mutex_unlock(&ts->lock);
 }
 
@@ -169,7 +162,7 @@ int mcp__tasks_create(struct mcp__tasks *ts, const char *principal, struct mcp__
     atomic_init(&t->cancelled, false);
     t->status = MCP__TASK_WORKING;
     pthread_mutex_lock(&ts->lock);
-    int64_t now = now_ms();
+    int64_t now = mcp__wall_ms();
     sweep_locked(ts, now);
     if (ts->active >= ts->max_active || (ts->count >= ts->max_tasks && !make_room(ts))) {
         pthread_mutex_unlock(&ts->lock);
@@ -192,7 +185,7 @@ int mcp__tasks_create(struct mcp__tasks *ts, const char *principal, struct mcp__
 struct mcp__task *mcp__tasks_find(struct mcp__tasks *ts, const char *id, const char *principal)
 {
     pthread_mutex_lock(&ts->lock);
-    sweep_locked(ts, now_ms());
+    sweep_locked(ts, mcp__wall_ms());
     struct mcp__task *t = ts->head;
     while (t && !(strcmp(t->id, id) == 0 && same_principal(t->principal, principal)))
         t = t->next;
@@ -215,7 +208,7 @@ void mcp__tasks_put(struct mcp__tasks *ts, struct mcp__task *t)
 static void touch(struct mcp__task *t, enum mcp__task_status status)
 {
     t->status = status;
-    t->updated_ms = now_ms();
+    t->updated_ms = mcp__wall_ms();
     if (t->updated_ms < t->created_ms)
         t->updated_ms = t->created_ms; /* the clock went back */
 }
@@ -335,9 +328,14 @@ cJSON *mcp__tasks_describe(struct mcp__tasks *ts, struct mcp__task *t, bool deta
 
 /* --- The engine's side. */
 
+bool mcp__caps_have_tasks(const cJSON *caps)
+{
+    return mcp__json_obj(mcp__json_obj(caps, "extensions"), MCP__TASKS_EXT) != NULL;
+}
+
 bool mcp__call_has_tasks(const struct mcp_call *call)
 {
-    return mcp__json_obj(mcp__json_obj(call->client_caps, "extensions"), MCP__TASKS_EXT) != NULL;
+    return mcp__caps_have_tasks(call->client_caps);
 }
 
 bool mcp__task_cancelled(const struct mcp__task *t)
