@@ -494,9 +494,9 @@ bool mcp__engine_may_stream(const cJSON *msg)
     const char *name = mcp__json_str(msg, "method");
     const struct method *m = name ? find_method(name) : NULL;
     const cJSON *meta = mcp__json_obj(mcp__json_obj(msg, "params"), "_meta");
-    const cJSON *extensions = mcp__json_obj(mcp__json_obj(meta, META_CAPS), "extensions");
     return (m && (m->flags & STREAMS)) || mcp__json_get(meta, "progressToken") ||
-           mcp__json_get(meta, META_LOG_LEVEL) || mcp__json_get(extensions, MCP__TASKS_EXT);
+           mcp__json_get(meta, META_LOG_LEVEL) ||
+           mcp__caps_have_tasks(mcp__json_obj(meta, META_CAPS));
 }
 
 /* Supported versions as the data of an UnsupportedProtocolVersion error. */

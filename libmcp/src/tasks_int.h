@@ -105,6 +105,8 @@ void mcp__tasks_sweep(struct mcp__tasks *ts);
 struct mcp_call;
 struct mcp__request;
 
+/* True when the client capabilities `caps` (borrowed, may be NULL) declare the extension. */
+bool mcp__caps_have_tasks(const cJSON *caps);
 /* True when the request's client declared the extension. */
 bool mcp__call_has_tasks(const struct mcp_call *call);
 
