@@ -524,19 +524,34 @@ static int local_mkdir(struct drive_op *op, const char *path)
     return rc;
 }
 
+/* The folders holding `from` and `to`, for a move or a copy (`verb`); *fdir is closed again
+ * when the second cannot be opened. Returns 0 or the error, explained in op->why. */
+static int open_both_parents(struct drive_op *op, const char *from, const char *to,
+                             const char *verb, int *fdir, const char **fleaf, int *tdir,
+                             const char **tleaf)
+{
+    char to_what[32];
+    snprintf(to_what, sizeof to_what, "%s to", verb);
+    *fdir = open_parent_dir(op, from, fleaf, verb);
+    if (*fdir < 0)
+        return *fdir;
+    *tdir = open_parent_dir(op, to, tleaf, to_what);
+    if (*tdir < 0) {
+        close(*fdir);
+        return *tdir;
+    }
+    return 0;
+}
+
 static int local_move(struct drive_op *op, const char *from, const char *to, bool overwrite)
 {
     const char *fleaf, *tleaf;
-    int fdir = open_parent_dir(op, from, &fleaf, "move");
-    if (fdir < 0)
-        return fdir;
-    int tdir = open_parent_dir(op, to, &tleaf, "move to");
-    if (tdir < 0) {
-        close(fdir);
-        return tdir;
-    }
+    int fdir, tdir;
+    int rc = open_both_parents(op, from, to, "move", &fdir, &fleaf, &tdir, &tleaf);
+    if (rc)
+        return rc;
     struct stat s;
-    int rc = stat_at(fdir, fleaf, &s);
+    rc = stat_at(fdir, fleaf, &s);
     if (rc)
         rc = fail_errno(op, -rc, "move", from);
     else if (renameat2(fdir, fleaf, tdir, tleaf, overwrite ? 0 : RENAME_NOREPLACE) != 0)
@@ -632,16 +647,12 @@ out:
 static int local_copy(struct drive_op *op, const char *from, const char *to, bool overwrite)
 {
     const char *fleaf, *tleaf;
-    int fdir = open_parent_dir(op, from, &fleaf, "copy");
-    if (fdir < 0)
-        return fdir;
-    int tdir = open_parent_dir(op, to, &tleaf, "copy to");
-    if (tdir < 0) {
-        close(fdir);
-        return tdir;
-    }
+    int fdir, tdir;
+    int rc = open_both_parents(op, from, to, "copy", &fdir, &fleaf, &tdir, &tleaf);
+    if (rc)
+        return rc;
     struct stat s;
-    int rc = stat_at(tdir, tleaf, &s);
+    rc = stat_at(tdir, tleaf, &s);
     if (rc == 0 && !overwrite)
         rc = MCP_EEXIST;
     else if (rc == 0 && S_ISDIR(s.st_mode)) {
