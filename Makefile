@@ -43,7 +43,9 @@ else
   LDOPT :=
 endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
-ALL_LDFLAGS = $(LDOPT) -pthread $(LDFLAGS)
+# --as-needed: a program records only the libraries it calls, in every variant (the sanitizer
+# drivers turn it off), so a stdio server does not map libcurl or libxml2 for nothing.
+ALL_LDFLAGS = $(LDOPT) -pthread -Wl,--as-needed $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm -ldl
 
 # --- libmcp

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
 
 #include "banned.h"
 
@@ -77,7 +76,7 @@ void mcp__free_secret(void *ptr, size_t len)
 {
     if (!ptr)
         return;
-    OPENSSL_cleanse(ptr, len);
+    explicit_bzero(ptr, len);
     free(ptr);
 }
 

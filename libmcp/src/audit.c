@@ -12,11 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "alloc_int.h"
 #include "buf_int.h"
 #include "call_int.h"
+#include "crypto_int.h"
 #include "json_int.h"
 #include "server_int.h"
 

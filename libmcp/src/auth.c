@@ -8,16 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
-
 #include "alloc_int.h"
 #include "base64_int.h"
 #include "buf_int.h"
+#include "crypto_int.h"
 #include "json_int.h"
 #include "mcp/error.h"
 #include "mcp/http.h"
@@ -744,7 +738,7 @@ int mcp__auth_check(const struct mcp__auth *a, const char *authorization, time_t
         for (size_t i = 0; i < a->ntokens; i++)
             if (CRYPTO_memcmp(digest, a->tokens[i].digest, sizeof digest) == 0)
                 match = &a->tokens[i];
-        OPENSSL_cleanse(digest, sizeof digest);
+        explicit_bzero(digest, sizeof digest);
         if (match) {
             mcp__identity_ref(match->id);
             *out = match->id;
@@ -864,7 +858,7 @@ void mcp__auth_free(struct mcp__auth *a)
     for (size_t i = 0; i < a->ntokens; i++)
         mcp__identity_unref(a->tokens[i].id);
     if (a->tokens)
-        OPENSSL_cleanse(a->tokens, a->ntokens * sizeof(*a->tokens));
+        explicit_bzero(a->tokens, a->ntokens * sizeof(*a->tokens));
     mcp__free(a->tokens);
     for (size_t i = 0; i < a->nkeys; i++) {
         mcp__free(a->keys[i].kid);

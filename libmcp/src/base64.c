@@ -3,9 +3,8 @@
 #include <limits.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "alloc_int.h"
+#include "crypto_int.h"
 
 #include "banned.h"
 

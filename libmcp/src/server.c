@@ -4,8 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "alloc_int.h"
 #include "audit_int.h"
 #include "engine_int.h"
@@ -68,7 +66,7 @@ void mcp_server_free(struct mcp_server *srv)
     mcp__policy_free(srv->policy);
     mcp__audit_free(srv->audit);
     mcp__tasks_free(srv->tasks);
-    OPENSSL_cleanse(srv->state_key, sizeof(srv->state_key));
+    explicit_bzero(srv->state_key, sizeof(srv->state_key));
     pthread_mutex_destroy(&srv->state_key_lock);
     pthread_mutex_destroy(&srv->peers_lock);
     mcp__free(srv);

@@ -5,14 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "alloc_int.h"
 #include "base64_int.h"
 #include "buf_int.h"
 #include "clock_int.h"
+#include "crypto_int.h"
 #include "json_int.h"
 #include "random_int.h"
 
@@ -73,7 +70,7 @@ static int mac_of(struct mcp_server *srv, const char *payload, char *out, size_t
     if (!rc && !HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)payload, strlen(payload),
                      mac, &maclen))
         rc = MCP_EIO;
-    OPENSSL_cleanse(key, sizeof key);
+    explicit_bzero(key, sizeof key);
     if (rc)
         return rc;
     char *b64 = mcp__base64_encode(mac, maclen, true);

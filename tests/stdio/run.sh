@@ -2,7 +2,8 @@
 # The stdio transport's threads, against the fixture: the thread that reads serves what it
 # reads, and a second one takes the input over when a call runs long. Checks that a long call
 # neither holds up other requests nor becomes deaf to its cancellation, and that the answer to
-# an ask still reaches a call that waits for it.
+# an ask still reaches a call that waits for it. Last, that a stdio server starts without
+# libcrypto and libmicrohttpd and loads libcrypto when a call first needs it.
 #
 #   tests/stdio/run.sh BUILD
 set -uo pipefail
@@ -80,6 +81,41 @@ for id in 1 3; do
     *) not_ok "slow call $id: ${line:-no audit line}" ;;
     esac
 done
+
+# 4. Libraries: a stdio server maps neither libcrypto nor libmicrohttpd (a third of its cold
+# start went to mapping them), and loads libcrypto when a call first needs it (base64).
+coproc LIB { exec "$FIXTURE" 2>"$work/stderr"; }
+send() { printf '%s\n' "$1" >&"${LIB[1]}"; }
+expect() {
+    local deadline=$((SECONDS + $2))
+    got=
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        IFS= read -r -t 1 got <&"${LIB[0]}" || continue
+        case "$got" in $1) return 0 ;; esac
+    done
+    return 1
+}
+send "$INIT"
+if expect '*"id":0,"result"*' 10; then
+    mapped=$(grep -oE 'lib(crypto|microhttpd)[^/ ]*' "/proc/$LIB_PID/maps" | sort -u | tr '\n' ' ')
+    if [ -z "$mapped" ]; then
+        ok "after initialize, neither libcrypto nor libmicrohttpd is mapped"
+    else
+        not_ok "after initialize these are mapped: $mapped"
+    fi
+    send "$INITIALIZED"
+    send '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"test_image_content","arguments":{}}}'
+    if expect '*"id":5,"result"*"data":"iVBORw0KGgo*' 10 &&
+        grep -q 'libcrypto' "/proc/$LIB_PID/maps"; then
+        ok "libcrypto is loaded when a call first needs it, and encodes the image"
+    else
+        not_ok "the image call: ${got:-no answer}" "$(cat "$work/stderr")"
+    fi
+else
+    not_ok "initialize was not answered (libraries)" "$(cat "$work/stderr")"
+fi
+exec {LIB[1]}>&-
+wait "$LIB_PID" || not_ok "the server exited with $?" "$(cat "$work/stderr")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
