@@ -2,7 +2,8 @@
  * routes answers and cancellations at once and serves each request it reads itself, while a
  * second thread stands by to take the input over when a request runs long, so a running call
  * can still be cancelled or get its answer. Without a stand-by, requests go to a worker pool.
- * Writes are serialised so every message leaves as one whole line. */
+ * Writes are serialised so every message leaves as one whole line; answers to requests that
+ * arrived together leave together (see `hold`). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,6 +31,12 @@
 #define TAKEOVER_MS 5
 /* How long without a request before the stand-by stops looking and sleeps until woken. */
 #define IDLE_MS 1000
+/* How much output may wait for the requests read with it (see `hold`) before it leaves. Few
+ * answers at a time keep the client busy while the next ones are made; many make the two
+ * sides take turns. calls/s at a window of 16 by the answers per write: 1: 250k, 2: 310k,
+ * 4: 350k, 8: 320k, unlimited: 210k. */
+#define HELD_ANSWERS 4
+#define HELD_MAX 65536
 
 /* The reading side's state; it belongs to whichever thread holds the input. */
 struct input {
@@ -47,6 +54,14 @@ struct stdio_transport {
     int in_fd, out_fd, stop_fd;
     int rc; /* why reading stopped early */
     pthread_mutex_t write_lock;
+    /* While the reader serves a request with more read behind it, answers wait in `held`
+     * and leave a few at a time (HELD_ANSWERS), and at the latest when the reader is about to
+     * wait for input (after a take-over, the stand-by is the reader): a client that pipelines
+     * gets several answers per read, at a fraction of the system calls and wake-ups on both
+     * sides. Under write_lock. */
+    bool hold;
+    struct mcp__buf held;
+    unsigned held_count; /* messages in `held` */
     pthread_mutex_t count_lock;
     pthread_cond_t count_zero;
     unsigned in_flight;
@@ -91,25 +106,62 @@ static int write_all(int fd, struct iovec *iov, int n)
     return 0;
 }
 
-/* Every message is a line, whatever it is: stdio needs neither `final` nor `error`. */
+/* Writes what is held, then `json` and its newline when given. Under write_lock. */
+static int flush_locked(struct stdio_transport *t, const char *json, size_t len)
+{
+    char nl = '\n';
+    /* writev does not write through iov_base; the cast only drops const for its type. */
+    struct iovec iov[3] = {{t->held.data, t->held.len}, {(void *)(uintptr_t)json, len}, {&nl, 1}};
+    int first = t->held.len ? 0 : 1, last = json ? 3 : 1;
+    int rc = first < last ? write_all(t->out_fd, iov + first, last - first) : 0;
+    mcp__buf_reset(&t->held);
+    t->held_count = 0;
+    if (rc)
+        atomic_store(&t->sink.closed, true);
+    return rc;
+}
+
+/* Every message is a line, whatever it is. Only answers are held (see `hold`): an ask or a
+ * progress notification leaves at once, and what was held before it leaves with it. */
 static int stdio_send(struct mcp__sink *sink, const char *json, size_t len, bool final, int error)
 {
     struct stdio_transport *t = (struct stdio_transport *)sink;
-    (void) final;
     (void)error;
     if (!json)
         return 0;
     if (atomic_load(&sink->closed))
         return MCP_ECLOSED;
-    char nl = '\n';
-    /* writev does not write through iov_base; the cast only drops const for its type. */
-    struct iovec iov[2] = {{(void *)(uintptr_t)json, len}, {&nl, 1}};
     pthread_mutex_lock(&t->write_lock);
-    int rc = write_all(t->out_fd, iov, 2);
+    int rc;
+    if (t->hold && final && t->held_count + 1 < HELD_ANSWERS && t->held.len + len < HELD_MAX &&
+        mcp__buf_add(&t->held, json, len) == 0) {
+        if (mcp__buf_add(&t->held, "\n", 1) == 0) {
+            t->held_count++;
+            rc = 0;
+        } else {
+            rc = flush_locked(t, "", 0); /* what is held, and the newline that did not fit */
+        }
+    } else {
+        rc = flush_locked(t, json, len);
+    }
     pthread_mutex_unlock(&t->write_lock);
-    if (rc)
-        atomic_store(&sink->closed, true);
     return rc;
+}
+
+/* Sets whether messages wait (see `hold`); releasing sends what waited. */
+static void hold_output(struct stdio_transport *t, bool hold)
+{
+    pthread_mutex_lock(&t->write_lock);
+    t->hold = hold;
+    if (!hold && t->held.len)
+        flush_locked(t, NULL, 0);
+    pthread_mutex_unlock(&t->write_lock);
+}
+
+/* Whether another whole line has been read behind the request at hand. */
+static bool more_read(const struct input *in)
+{
+    return in->pos < in->len && memchr(in->chunk + in->pos, '\n', in->len - in->pos);
 }
 
 /* Requests are counted from when they are read until answered, so the end of input can wait
@@ -243,6 +295,7 @@ static cJSON *next_request(struct stdio_transport *t, bool *batch)
         }
         if (atomic_load(&t->srv->stopping))
             return NULL;
+        hold_output(t, false); /* about to wait: what the client waits for leaves first */
         struct pollfd fds[2] = {{t->in_fd, POLLIN, 0}, {t->stop_fd, POLLIN, 0}};
         if (poll(fds, 2, -1) < 0) {
             if (errno == EINTR)
@@ -342,6 +395,7 @@ static void serve(struct stdio_transport *t, bool reading)
         const char *method = batch ? NULL : mcp__json_str(msg, "method");
         bool initialize = method && strcmp(method, "initialize") == 0;
         count_request(t);
+        hold_output(t, more_read(&t->in));
         if (initialize) {
             serve_counted(t, msg, batch); /* the input stays with this thread meanwhile */
             continue;
@@ -402,6 +456,7 @@ int mcp_server_serve_stdio(struct mcp_server *srv, int in_fd, int out_fd)
     pthread_cond_init(&t.role_cond, &attr);
     pthread_condattr_destroy(&attr);
     mcp__buf_init(&t.in.line, srv->max_message);
+    mcp__buf_init(&t.held, HELD_MAX);
     t.in.chunk = mcp__malloc(READ_CHUNK);
     t.peer = mcp__peer_new(srv, &t.sink);
     t.pool = mcp__pool_new(MAX_WORKERS);
@@ -422,6 +477,7 @@ int mcp_server_serve_stdio(struct mcp_server *srv, int in_fd, int out_fd)
     close(pipefd[1]);
     mcp__free(t.in.chunk);
     mcp__buf_release(&t.in.line);
+    mcp__buf_release(&t.held);
     pthread_cond_destroy(&t.role_cond);
     pthread_mutex_destroy(&t.role_lock);
     pthread_cond_destroy(&t.count_zero);

@@ -3,7 +3,8 @@
 # reads, and a second one takes the input over when a call runs long. Checks that a long call
 # neither holds up other requests nor becomes deaf to its cancellation, and that the answer to
 # an ask still reaches a call that waits for it. Last, that a stdio server starts without
-# libcrypto and libmicrohttpd and loads libcrypto when a call first needs it.
+# libcrypto and libmicrohttpd and loads libcrypto when a call first needs it, and that answers
+# held to leave together are not held behind a long call.
 #
 #   tests/stdio/run.sh BUILD
 set -uo pipefail
@@ -114,6 +115,17 @@ if expect '*"id":0,"result"*' 10; then
 else
     not_ok "initialize was not answered (libraries)" "$(cat "$work/stderr")"
 fi
+
+# 5. Answers to pipelined requests may wait to leave together, but not behind a long call:
+# a ping, a 20 s call and a notification in one write, the ping's answer within 2 s.
+send "$(printf '%s\n%s\n%s' '{"jsonrpc":"2.0","id":6,"method":"ping"}' "$(slow 7 20000)" \
+    '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":999}}')"
+if expect '*"id":6,"result"*' 2; then
+    ok "an answer read together with a long call leaves while the call runs"
+else
+    not_ok "the ping written with a 20 s call was not answered within 2 s"
+fi
+send '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}'
 exec {LIB[1]}>&-
 wait "$LIB_PID" || not_ok "the server exited with $?" "$(cat "$work/stderr")"
 
