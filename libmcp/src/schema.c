@@ -6,6 +6,7 @@
 #include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1046,7 +1047,6 @@ static const cJSON *resolve_ref(const cJSON *root, const char *ref)
 #define COMPILED_PROBES 4
 #define COMPILED_ARGS 12
 struct schema_keywords {
-    const cJSON *schema;              /* NULL: an empty slot */
     uint64_t used;                    /* bit k: keywords[k] is present and has a handler */
     size_t n;                         /* bits set in used */
     const cJSON *args[COMPILED_ARGS]; /* their values, in table order */
@@ -1060,6 +1060,8 @@ struct validation {
     int frames;
     long steps;
     bool naming; /* inside propertyNames: the instance is an argument's name */
+    const cJSON *compiled_for[COMPILED_SLOTS]; /* each slot's schema; NULL: empty */
+    /* Last, and not cleared: a slot is read only once compiled_for names it. */
     struct schema_keywords compiled[COMPILED_SLOTS];
 };
 
@@ -2059,15 +2061,16 @@ static uint64_t keywords_used(struct validation *v, const cJSON *schema, const c
     /* Fibonacci hashing: the top bits of the address times 2^64 / phi. */
     size_t home = (size_t)(((uint64_t)(uintptr_t)schema * UINT64_C(0x9E3779B97F4A7C15)) >>
                            (64 - COMPILED_BITS));
-    struct schema_keywords *free_slot = NULL;
+    size_t free_slot = COMPILED_SLOTS; /* none */
     for (size_t i = 0; i < COMPILED_PROBES; i++) {
-        struct schema_keywords *c = &v->compiled[(home + i) & (COMPILED_SLOTS - 1)];
-        if (c->schema == schema) {
+        size_t slot = (home + i) & (COMPILED_SLOTS - 1);
+        if (v->compiled_for[slot] == schema) {
+            const struct schema_keywords *c = &v->compiled[slot];
             memcpy(args, c->args, c->n * sizeof *args);
             return c->used;
         }
-        if (!c->schema && !free_slot)
-            free_slot = c;
+        if (!v->compiled_for[slot] && free_slot == COMPILED_SLOTS)
+            free_slot = slot;
     }
     const cJSON *by_index[NKEYWORDS];
     uint64_t used = 0;
@@ -2084,9 +2087,9 @@ static uint64_t keywords_used(struct validation *v, const cJSON *schema, const c
             args[n++] = by_index[k];
     if (n <= COMPILED_ARGS) {
         /* When the probed slots are full, the home one is taken over. */
-        struct schema_keywords *c =
-            free_slot ? free_slot : &v->compiled[home & (COMPILED_SLOTS - 1)];
-        c->schema = schema;
+        size_t slot = free_slot < COMPILED_SLOTS ? free_slot : home & (COMPILED_SLOTS - 1);
+        struct schema_keywords *c = &v->compiled[slot];
+        v->compiled_for[slot] = schema;
         c->used = used;
         c->n = n;
         memcpy(c->args, args, n * sizeof *args);
@@ -2132,7 +2135,7 @@ static int validate(struct validation *v, const cJSON *schema, const cJSON *inst
 int mcp__schema_validate(const cJSON *schema, const cJSON *instance, char *msg, size_t msglen)
 {
     struct validation v;
-    memset(&v, 0, sizeof v);
+    memset(&v, 0, offsetof(struct validation, compiled)); /* the table of 7 KiB needs no clearing */
     v.root = schema;
     out_init(&v.msg, msg, msglen);
     if (!schema)
