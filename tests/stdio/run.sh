@@ -19,19 +19,21 @@ INIT='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":
 INITIALIZED='{"jsonrpc":"2.0","method":"notifications/initialized"}'
 slow() { echo "{\"jsonrpc\":\"2.0\",\"id\":$1,\"method\":\"tools/call\",\"params\":{\"name\":\"test_slow\",\"arguments\":{\"ms\":$2}}}"; }
 
+# The server being talked to: $to is its input, $from its output.
+send() { printf '%s\n' "$1" >&"$to"; }
 # expect PATTERN SECONDS: reads server lines until one matches (kept in $got) or time is up.
 expect() {
     local deadline=$((SECONDS + $2))
     got=
     while [ "$SECONDS" -lt "$deadline" ]; do
-        IFS= read -r -t 1 got <&"${SRV[0]}" || continue
+        IFS= read -r -t 1 got <&"$from" || continue
         case "$got" in $1) return 0 ;; esac
     done
     return 1
 }
 
 coproc SRV { exec timeout 60 "$FIXTURE" --audit "$work/audit.log" 2>"$work/stderr"; }
-send() { printf '%s\n' "$1" >&"${SRV[1]}"; }
+to=${SRV[1]} from=${SRV[0]}
 send "$INIT"
 expect '*"id":0,"result"*' 10 || not_ok "initialize was not answered" "$(cat "$work/stderr")"
 send "$INITIALIZED"
@@ -86,16 +88,7 @@ done
 # 4. Libraries: a stdio server maps neither libcrypto nor libmicrohttpd (a third of its cold
 # start went to mapping them), and loads libcrypto when a call first needs it (base64).
 coproc LIB { exec "$FIXTURE" 2>"$work/stderr"; }
-send() { printf '%s\n' "$1" >&"${LIB[1]}"; }
-expect() {
-    local deadline=$((SECONDS + $2))
-    got=
-    while [ "$SECONDS" -lt "$deadline" ]; do
-        IFS= read -r -t 1 got <&"${LIB[0]}" || continue
-        case "$got" in $1) return 0 ;; esac
-    done
-    return 1
-}
+to=${LIB[1]} from=${LIB[0]}
 send "$INIT"
 if expect '*"id":0,"result"*' 10; then
     mapped=$(grep -oE 'lib(crypto|microhttpd)[^/ ]*' "/proc/$LIB_PID/maps" | sort -u | tr '\n' ' ')
