@@ -603,15 +603,9 @@ static char *response_text(struct mcp__request *req)
             req->id, req->error_code ? req->error_code : MCP__RPC_INTERNAL_ERROR,
             req->error_code ? req->error_message : "Internal error: out of memory",
             req->error_data);
-    cJSON *msg = cJSON_CreateObject();
-    char *text = NULL;
-    if (msg && cJSON_AddStringToObject(msg, "jsonrpc", "2.0") &&
-        mcp__json_add_copy(msg, "id", req->id) &&
-        cJSON_AddItemToObject(msg, "result", req->result)) {
-        req->result = NULL; /* now owned by msg */
-        text = mcp__json_print(msg);
-    }
-    cJSON_Delete(msg);
+    char *text = mcp__json_print_result(req->id, req->result);
+    cJSON_Delete(req->result);
+    req->result = NULL;
     return text;
 }
 

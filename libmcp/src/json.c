@@ -333,6 +333,20 @@ char *mcp__json_print(const cJSON *value)
     return p.data;
 }
 
+char *mcp__json_print_result(const cJSON *id, const cJSON *result)
+{
+    static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":", middle[] = ",\"result\":";
+    struct printer p = {0};
+    if (!id || !result || !put(&p, head, sizeof head - 1) || !put_value(&p, id) ||
+        !put(&p, middle, sizeof middle - 1) || !put_value(&p, result) || !put(&p, "}", 1) ||
+        !grow(&p, 0)) {
+        mcp__free(p.data);
+        return NULL;
+    }
+    p.data[p.len] = '\0';
+    return p.data;
+}
+
 static int compare_keys(const void *a, const void *b)
 {
     const cJSON *const *x = a, *const *y = b;

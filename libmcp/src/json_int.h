@@ -33,6 +33,9 @@ cJSON *mcp__json_parse_str(const char *text);
 
 /* Prints without whitespace into a new string (owned; mcp__free). NULL on ENOMEM. */
 char *mcp__json_print(const cJSON *value);
+/* {"jsonrpc":"2.0","id":ID,"result":RESULT}, the text mcp__json_print gives for that
+ * object, without building it: every answer is one. */
+char *mcp__json_print_result(const cJSON *id, const cJSON *result);
 
 /* Prints with object keys sorted, so equal values print equally (for digests). */
 int mcp__json_print_canonical(const cJSON *value, struct mcp__buf *out);

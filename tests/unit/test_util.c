@@ -232,6 +232,22 @@ static void test_json_print(void)
         }
     }
     cJSON_free(want);
+
+    /* An answer printed without its envelope is the envelope printed, for any id. */
+    const char *ids[] = {"7", "-12", "\"abc\\\"\"", "1.5e3"};
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+        cJSON *id = cJSON_Parse(ids[i]), *envelope = cJSON_CreateObject();
+        cJSON_AddStringToObject(envelope, "jsonrpc", "2.0");
+        cJSON_AddItemReferenceToObject(envelope, "id", id);
+        cJSON_AddItemReferenceToObject(envelope, "result", obj);
+        char *whole = cJSON_PrintUnformatted(envelope), *got = mcp__json_print_result(id, obj);
+        CHECK_STR(got, whole);
+        cJSON_free(whole);
+        mcp__free(got);
+        cJSON_Delete(envelope);
+        cJSON_Delete(id);
+    }
+    CHECK(mcp__json_print_result(NULL, obj) == NULL);
     cJSON_Delete(obj);
 }
 
