@@ -153,6 +153,18 @@ cJSON *mcp__server_capabilities(const struct mcp_server *srv, const struct mcp__
 
 /* --- Parsing and classifying. */
 
+/* Opening brackets in JSON text, strings included, counted past `limit` at most: a bound on
+ * the nesting depth that memchr finds faster than nesting_depth walks. */
+static int openers(const char *s, size_t len, int limit)
+{
+    int n = 0;
+    for (const char *c = "{["; *c && n <= limit; c++)
+        for (const char *p = s, *end = s + len;
+             n <= limit && (p = memchr(p, *c, (size_t)(end - p))); p++)
+            n++;
+    return n;
+}
+
 /* Nesting depth of JSON text, counting brackets outside strings; stops past `limit`. */
 static int nesting_depth(const char *s, size_t len, int limit)
 {
@@ -191,7 +203,8 @@ cJSON *mcp__engine_parse_text(const struct mcp_server *srv, const char *text, si
         snprintf(why, whylen, "Parse error: invalid UTF-8");
         return NULL;
     }
-    if (nesting_depth(text, len, MAX_DEPTH) > MAX_DEPTH) {
+    if (openers(text, len, MAX_DEPTH) > MAX_DEPTH &&
+        nesting_depth(text, len, MAX_DEPTH) > MAX_DEPTH) {
         snprintf(why, whylen, "Parse error: JSON nested deeper than %d levels", MAX_DEPTH);
         return NULL;
     }

@@ -48,6 +48,8 @@ bool mcp__json_bool(const cJSON *obj, const char *key, bool fallback)
  * of the same length that parses (\u0020, \ufffd), so the rest can still be read. */
 static bool bad_escapes(const char *text, size_t len, char *fixed)
 {
+    if (!memchr(text, '\\', len))
+        return false; /* no escapes at all: most messages */
     bool in_string = false, found = false;
     for (size_t i = 0; i < len; i++) {
         if (text[i] == '"') {
@@ -431,6 +433,11 @@ bool mcp__utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
     while (p < end) {
+        uint64_t w;
+        if (end - p >= 8 && (memcpy(&w, p, 8), !(w & UINT64_C(0x8080808080808080)))) {
+            p += 8; /* eight ASCII bytes: none has its high bit set */
+            continue;
+        }
         unsigned c = *p++;
         if (c < 0x80)
             continue;

@@ -274,9 +274,38 @@ static void test_streaming_and_codes(struct mcp_server *srv)
     mcp__peer_unref(peer);
 }
 
+/* Nesting deeper than 128 levels is refused before cJSON recurses into it; brackets inside
+ * strings do not count, however many. */
+static void test_nesting(struct mcp_server *srv)
+{
+    char text[1024];
+    int code;
+    char why[128];
+    cJSON *id;
+    for (int depth = 127; depth <= 129; depth++) {
+        size_t n = 0;
+        for (int i = 0; i < depth; i++)
+            text[n++] = '[';
+        for (int i = 0; i < depth; i++)
+            text[n++] = ']';
+        cJSON *v = mcp__engine_parse_text(srv, text, n, &code, why, sizeof why, &id);
+        CHECK(depth <= 128 ? v != NULL : v == NULL && code == MCP__RPC_PARSE_ERROR);
+        cJSON_Delete(v);
+        cJSON_Delete(id);
+    }
+    size_t n = (size_t)snprintf(text, sizeof text, "[\"");
+    for (int i = 0; i < 300; i++)
+        text[n++] = i % 2 ? '{' : '[';
+    n += (size_t)snprintf(text + n, sizeof text - n, "\"]");
+    cJSON *v = mcp__engine_parse_text(srv, text, n, &code, why, sizeof why, &id);
+    CHECK(v != NULL && cJSON_IsString(cJSON_GetArrayItem(v, 0)));
+    cJSON_Delete(v);
+}
+
 int main(void)
 {
     struct mcp_server *srv = make_server();
+    test_nesting(srv);
     test_shapes(srv);
     test_legacy_ask(srv);
     test_cancel(srv);

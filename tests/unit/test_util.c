@@ -73,6 +73,21 @@ static void test_json(void)
     CHECK(!mcp__utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     CHECK(!mcp__utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
     CHECK(!mcp__utf8_valid("\xe4\xb8", 2));         /* truncated */
+    /* The same at every offset in ASCII text, which is read eight bytes at a time. */
+    for (size_t at = 0; at < 20; at++) {
+        char text[32];
+        memset(text, 'a', sizeof text);
+        memcpy(text + at, "\xe4\xb8\x96", 3);
+        CHECK(mcp__utf8_valid(text, sizeof text));
+        memcpy(text + at, "\xc0\xaf", 2);
+        CHECK(!mcp__utf8_valid(text, sizeof text));
+        memset(text, 'a', sizeof text);
+        text[at] = (char)0x80; /* a continuation byte alone */
+        CHECK(!mcp__utf8_valid(text, sizeof text));
+        CHECK(!mcp__utf8_valid(text, at + 1)); /* ... and as the last byte */
+        memcpy(text + at, "\xe4\xb8", 2);
+        CHECK(!mcp__utf8_valid(text, at + 2)); /* cut short at the end */
+    }
 
     cJSON *v = mcp__json_parse("{\"a\":1} ", 8);
     CHECK(v != NULL);
