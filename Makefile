@@ -5,7 +5,7 @@
 #   make test            run every test with what is installed (no installs)
 #   make run             install, build, and serve the sample workspace (see README)
 #   make bench           benchmarks side by side with the reference SDK (bench/run.sh)
-#   make valgrind        the interop suite (stdio and HTTP) under valgrind
+#   make valgrind        the interop suite (stdio and HTTP) and quick unit tests under valgrind
 #   make mcpb            pack each connector into an .mcpb bundle
 #   make install         PREFIX=/usr/local DESTDIR= : libmcp, headers, mcp.pc, servers
 #   make format-check    clang-format, no changes
@@ -174,9 +174,16 @@ bench:
 mcpb: all
 	registry/mcpb.sh $(B) $(B)/mcpb
 
+# The unit tests that run in seconds under valgrind: without a sanitizer, libmcp's cache of
+# small blocks is compiled in, and this is where it is checked for leaks and misuse.
+VALGRIND_UNITS := util engine tasks policy
 valgrind:
 	$(MAKE) VARIANT=debug all
 	tests/interop/run.sh build/debug --valgrind
+	for t in $(VALGRIND_UNITS); do \
+	    valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+	        build/debug/tests/test_$$t || exit 1; \
+	done
 
 run:
 	scripts/deps.sh

@@ -16,6 +16,12 @@ void mcp__free(void *ptr);
 /* Overwrites `len` bytes at `ptr` in a way the compiler keeps, then frees: for secrets. */
 void mcp__free_secret(void *ptr, size_t len);
 
+/* Freed small blocks wait in a per-thread cache for reuse (alloc.c), except under the
+ * sanitizers, which must see every allocation and free. */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define MCP__SMALL_CACHE 1
+#endif
+
 /* Test hook: the Nth allocation from now fails (1 = the next); 0 turns failures off. */
 void mcp__alloc_fail_at(long n);
 
