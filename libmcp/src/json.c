@@ -13,9 +13,18 @@
 
 #include "banned.h"
 
+/* cJSON_GetObjectItemCaseSensitive, except that a member whose name starts differently is
+ * passed over without calling strcmp: every message is looked into a dozen times, schema
+ * validation looks up every member of every object it checks, and most members differ from
+ * the key in their first byte. */
 const cJSON *mcp__json_get(const cJSON *obj, const char *key)
 {
-    return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+    if (!cJSON_IsObject(obj) || !key)
+        return NULL;
+    for (const cJSON *m = obj->child; m; m = m->next)
+        if (m->string && m->string[0] == key[0] && strcmp(m->string, key) == 0)
+            return m;
+    return NULL;
 }
 
 const char *mcp__json_str(const cJSON *obj, const char *key)
