@@ -331,6 +331,7 @@ static void wait_idle(struct stdio_transport *t, unsigned ms)
  * may still be serving a request. */
 static void end_input(struct stdio_transport *t)
 {
+    hold_output(t, false); /* answers held when a stop cut the reading short leave first */
     /* Stopped: cancel at once. End of input: let calls finish for a while, but asks can no
      * longer be answered. */
     if (!atomic_load(&t->srv->stopping)) {
