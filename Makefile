@@ -91,9 +91,11 @@ $(LIBMCP_A): $(LIBMCP_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  AR $@"; rm -f $@ && ar rcs $@ $^
 
+# nodelete: a thread's cache of small blocks is freed by a destructor in the library
+# (alloc.c), which must still be there when a thread exits after a dlclose.
 $(LIBMCP_SO): $(LIBMCP_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libmcp.so.0 $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+	$(CC) -shared -Wl,-soname,libmcp.so.0 -Wl,-z,nodelete $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
 
 $(B)/lib/mcp.pc: libmcp/mcp.pc.in
 	@mkdir -p $(dir $@)

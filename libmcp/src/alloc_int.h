@@ -18,7 +18,16 @@ void mcp__free_secret(void *ptr, size_t len);
 
 /* Freed small blocks wait in a per-thread cache for reuse (alloc.c), except under the
  * sanitizers, which must see every allocation and free. */
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MCP__SANITIZED 1
+#endif
+#ifdef __has_feature /* clang says it this way */
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||                         \
+    __has_feature(memory_sanitizer)
+#define MCP__SANITIZED 1
+#endif
+#endif
+#ifndef MCP__SANITIZED
 #define MCP__SMALL_CACHE 1
 #endif
 

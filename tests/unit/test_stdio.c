@@ -57,7 +57,7 @@ static int read_until(int fd, char *buf, size_t cap, size_t *got, const char *wa
 
 #define INIT                                                                                       \
     "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"     \
-    "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"unit\",\"version\":\"1\"}}}\n" \
+    "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"unit\",\"version\":\"1\"}}}\n"  \
     "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
 /* In one write: a call that stops the server, a ping, and a notification last, so the reader
  * holds the first two answers and then finds the server stopping instead of input. */
