@@ -56,6 +56,10 @@ int drive_join(char *out, size_t len, const char *a, const char *b);
  * when it does not fit. */
 int drive_percent_decode(const char *in, char *out, size_t len);
 
+/* Fills buf with `len` random bytes from the kernel (getrandom), which needs no library: a
+ * local drive names its temporary files and trash records with them. 0, or MCP_EIO. */
+int drive_random(void *buf, size_t len);
+
 /* RFC 3339 UTC time for `t`, into buf (at least 21 bytes). */
 void drive_format_time(long long t, char *buf, size_t len);
 

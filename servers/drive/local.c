@@ -13,14 +13,13 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
 
 #if defined(__has_include)
 #if __has_include(<linux/openat2.h>)
@@ -387,7 +386,7 @@ static int open_temp(int dirfd, char *name, size_t namelen, mode_t mode)
 {
     for (int tries = 0; tries < 8; tries++) {
         unsigned char r[8];
-        if (RAND_bytes(r, sizeof r) != 1)
+        if (drive_random(r, sizeof r))
             return -EIO;
         snprintf(name, namelen, DRIVE_TEMP_PREFIX "%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1],
                  r[2], r[3], r[4], r[5], r[6], r[7]);

@@ -8,7 +8,6 @@
 
 #include <cjson/cJSON.h>
 #include <mcp/mcp.h>
-#include <openssl/rand.h>
 
 #include "drive.h"
 
@@ -26,7 +25,7 @@ static bool purge_allowed(const struct mcp_call *call)
 static int new_id(char *id, size_t len)
 {
     unsigned char r[4];
-    if (RAND_bytes(r, sizeof r) != 1)
+    if (drive_random(r, sizeof r))
         return MCP_EIO;
     time_t now = time(NULL);
     struct tm tm;

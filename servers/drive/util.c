@@ -1,8 +1,10 @@
 /* Small pieces every drive tool uses: entries as JSON, times, MIME types, and error results
  * that tell the agent what to do next. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -39,6 +41,22 @@ int drive_percent_decode(const char *in, char *out, size_t len)
         }
     }
     out[used] = '\0';
+    return 0;
+}
+
+int drive_random(void *buf, size_t len)
+{
+    unsigned char *p = buf;
+    while (len > 0) {
+        /* Requests over 256 bytes may come back short, and a signal may cut one off. */
+        ssize_t k = getrandom(p, len, 0);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return MCP_EIO;
+        p += k;
+        len -= (size_t)k;
+    }
     return 0;
 }
 
