@@ -5,6 +5,7 @@
 
 #include "alloc_int.h"
 #include "crypto_int.h"
+#include "mcp/call.h"
 
 #include "banned.h"
 
@@ -25,37 +26,48 @@ char *mcp__base64_encode(const void *data, size_t len, bool url)
     return out;
 }
 
-unsigned char *mcp__base64_decode(const char *text, size_t len, size_t *out_len)
+int mcp_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len)
 {
     while (len > 0 && text[len - 1] == '=')
         len--;
-    if (len % 4 == 1 || len > (size_t)INT_MAX / 2)
-        return NULL;
+    if (len % 4 == 1)
+        return MCP_EINVAL;
+    if (len > (size_t)INT_MAX / 2)
+        return MCP_E2BIG;
     /* Normalise to the padded standard alphabet, which is what EVP_DecodeBlock takes. */
     size_t padded = (len + 3) / 4 * 4;
     unsigned char *in = mcp__malloc(padded + 1);
-    unsigned char *out = mcp__malloc(padded / 4 * 3 + 1);
-    if (!in || !out)
-        goto fail;
+    unsigned char *bytes = mcp__malloc(padded / 4 * 3 + 1);
+    int n, rc = MCP_ENOMEM;
+    if (!in || !bytes)
+        goto free_both;
+    rc = MCP_EINVAL;
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
         c = c == '-' ? '+' : c == '_' ? '/' : c;
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '+' || c == '/'))
-            goto fail;
+            goto free_both;
         in[i] = (unsigned char)c;
     }
     memset(in + len, '=', padded - len);
-    int n = EVP_DecodeBlock(out, in, (int)padded);
+    n = EVP_DecodeBlock(bytes, in, (int)padded);
     if (n < 0)
-        goto fail;
+        goto free_both;
     n -= (int)(padded - len); /* EVP counts the padding as zero bytes */
-    out[n] = '\0';
-    mcp__free(in);
+    bytes[n] = '\0';
+    *out = bytes;
     *out_len = (size_t)n;
-    return out;
-fail:
+    bytes = NULL;
+    rc = 0;
+free_both:
+    mcp__free(bytes);
     mcp__free(in);
-    mcp__free(out);
-    return NULL;
+    return rc;
+}
+
+unsigned char *mcp__base64_decode(const char *text, size_t len, size_t *out_len)
+{
+    unsigned char *bytes;
+    return mcp_base64_decode(text, len, &bytes, out_len) ? NULL : bytes;
 }

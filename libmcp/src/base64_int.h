@@ -8,8 +8,9 @@
 /* Encodes `len` bytes; returns a new string (owned, mcp__free) or NULL on ENOMEM/E2BIG. */
 char *mcp__base64_encode(const void *data, size_t len, bool url);
 
-/* Decodes either alphabet, padded or not. Returns new bytes (owned, NUL-terminated for
- * convenience) and their count in *out_len, or NULL when the text is not base64. */
+/* mcp_base64_decode (mcp/call.h) for callers that need no reason: new bytes (owned,
+ * NUL-terminated for convenience, mcp__free) and their count in *out_len, or NULL when the
+ * text is not base64 or memory ran out. */
 unsigned char *mcp__base64_decode(const char *text, size_t len, size_t *out_len);
 
 #endif

@@ -105,6 +105,29 @@ static void test_base64(void)
     size_t n;
     CHECK(mcp__base64_decode("a*b=", 4, &n) == NULL);
     CHECK(mcp__base64_decode("abcde", 5, &n) == NULL);
+
+    /* The public form says why, writes its outputs only on success, and its bytes go with
+     * free(). */
+    unsigned char *bytes = NULL;
+    n = 99;
+    CHECK_INT(mcp_base64_decode("Zm9vYg==", 8, &bytes, &n), 0);
+    CHECK(bytes && n == 4 && memcmp(bytes, "foob", 5) == 0);
+    free(bytes);
+    CHECK_INT(mcp_base64_decode("Zm9vYg==trailing", 6, &bytes, &n), 0); /* len, not the NUL */
+    CHECK(bytes && n == 4 && memcmp(bytes, "foob", 4) == 0);
+    free(bytes);
+    bytes = NULL;
+    n = 99;
+    CHECK_INT(mcp_base64_decode("Zm9v Yg==", 9, &bytes, &n), MCP_EINVAL);
+    CHECK_INT(mcp_base64_decode("Zm=vYg==", 8, &bytes, &n), MCP_EINVAL);
+    CHECK_INT(mcp_base64_decode("Zm9vY", 5, &bytes, &n), MCP_EINVAL);
+    CHECK(bytes == NULL && n == 99);
+    mcp__alloc_fail_at(1);
+    CHECK_INT(mcp_base64_decode("Zm9v", 4, &bytes, &n), MCP_ENOMEM);
+    mcp__alloc_fail_at(2);
+    CHECK_INT(mcp_base64_decode("Zm9v", 4, &bytes, &n), MCP_ENOMEM);
+    mcp__alloc_fail_at(0);
+    CHECK(bytes == NULL && n == 99);
 }
 
 static void test_json(void)

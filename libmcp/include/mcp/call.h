@@ -46,6 +46,16 @@ struct cJSON *mcp_content_resource_blob(const char *uri, const char *mime_type, 
                                         size_t len);
 struct cJSON *mcp_content_resource_link(const char *uri, const char *name, const char *mime_type);
 
+/* --- Bytes in arguments. */
+
+/* Decodes `len` bytes of base64 text at `text` (borrowed; need not be NUL-terminated), in
+ * the standard or the URL-safe alphabet of RFC 4648, padded or not, into *out (returned
+ * owned: free with free(); a NUL follows the bytes for convenience) and their count into
+ * *out_len. Returns 0; MCP_EINVAL when the text is not base64 (a character outside the
+ * alphabet, '=' other than at the end, a length no encoding has); MCP_E2BIG for more than
+ * 1 GiB of text; MCP_ENOMEM. *out and *out_len are written only on success. */
+int mcp_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len);
+
 /* --- Results. */
 
 /* Appends a content block (taken, freed by libmcp even on error) to a tool result. */
