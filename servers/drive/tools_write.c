@@ -8,7 +8,6 @@
 
 #include <cjson/cJSON.h>
 #include <mcp/mcp.h>
-#include <openssl/evp.h>
 
 #include "drive.h"
 
@@ -114,14 +113,13 @@ int drive_upload_file(struct mcp_call *call, const cJSON *args, void *ud)
         if (n % 4)
             return mcp_call_error(call, "data_base64 is not padded base64 (its length is not "
                                         "a multiple of 4).");
-        if (!(data = malloc(n / 4 * 3 + 1)))
-            return MCP_ENOMEM;
-        int k = n ? EVP_DecodeBlock((unsigned char *)data, (const unsigned char *)b64, (int)n) : 0;
-        if (k < 0) {
-            free(data);
+        unsigned char *bytes;
+        int rc = mcp_base64_decode(b64, n, &bytes, &len);
+        if (rc == MCP_EINVAL)
             return mcp_call_error(call, "data_base64 is not valid base64.");
-        }
-        len = (size_t)k - (n && b64[n - 1] == '=') - (n > 1 && b64[n - 2] == '=');
+        if (rc)
+            return rc;
+        data = (char *)bytes;
     } else if (read_source(d, call, str_arg(args, "from_uri"), &data, &len)) {
         return MCP_EINVAL;
     }
