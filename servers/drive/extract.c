@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <mcp/mcp.h>
+
+#include "xml_lib.h"
 
 extern char **environ;
 
@@ -202,6 +202,9 @@ int drive_extract_text(const char *mime, const char *data, size_t len, char **te
 {
     const struct format *f = find_format(mime);
     if (!f)
+        return MCP_ENOTSUP;
+    /* The XML inside the containers is read with libxml2, loaded the first time it is. */
+    if (f->member && drive_xml_load(why, whylen))
         return MCP_ENOTSUP;
     char path[] = "/tmp/mcp-drive-extract-XXXXXX";
     int fd = mkstemp(path);

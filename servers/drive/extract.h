@@ -10,8 +10,8 @@
 bool drive_extract_supported(const char *mime);
 
 /* Extracts the text of the document in `data` into *text (owned, free with free()). Returns
- * 0, MCP_ENOTSUP when the tool it needs is not installed, MCP_ETIMEDOUT when the tool ran
- * longer than 20 s, or MCP_EIO with a sentence in why. */
+ * 0, MCP_ENOTSUP when the tool or library it needs is not installed, MCP_ETIMEDOUT when the
+ * tool ran longer than 20 s, or MCP_EIO, with a sentence in why. */
 int drive_extract_text(const char *mime, const char *data, size_t len, char **text, size_t *tlen,
                        char *why, size_t whylen);
 

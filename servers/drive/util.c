@@ -1,5 +1,7 @@
-/* Small pieces every drive tool uses: entries as JSON, times, MIME types, and error results
- * that tell the agent what to do next. */
+/* Small pieces every drive tool uses: entries as JSON, times, MIME types, error results that
+ * tell the agent what to do next, random bytes, and the look-up behind the libraries loaded
+ * on first use (curl_lib.c, xml_lib.c). */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +59,21 @@ int drive_random(void *buf, size_t len)
         p += k;
         len -= (size_t)k;
     }
+    return 0;
+}
+
+int drive_dlsym(void *lib, const char *soname, const char *name, void *slot, size_t size, char *why,
+                size_t whylen)
+{
+    void *sym = dlsym(lib, name);
+    if (!sym) {
+        snprintf(why, whylen, "%s lacks %s (an older version than mcp-drive was built for?)",
+                 soname, name);
+        return MCP_ENOTSUP;
+    }
+    /* dlsym gives an object pointer; POSIX guarantees it converts to a function pointer, ISO
+     * C does not, hence the copy instead of a cast. */
+    memcpy(slot, &sym, size);
     return 0;
 }
 

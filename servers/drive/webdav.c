@@ -4,7 +4,9 @@
  * calls never share a handle while kept-alive connections are still reused. Paths become URLs
  * by percent-encoding every segment below the base URL, and redirects are followed only while
  * they stay below it, so no drive path reaches outside the root. PROPFIND answers are parsed
- * by libxml2 without network access and without entity substitution. */
+ * by libxml2 without network access and without entity substitution. Both libraries are
+ * loaded when the first WebDAV root is opened (curl_lib.h, xml_lib.h), so a drive of local
+ * folders never maps them. */
 #include "backend.h"
 
 #include <errno.h>
@@ -16,11 +18,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include <mcp/mcp.h>
+
+#include "curl_lib.h"
+#include "xml_lib.h"
 
 #define POOL_MAX 8
 #define MAX_REDIRECTS 3
@@ -81,17 +82,7 @@ struct xfer {
 
 typedef int (*response_fn)(void *ctx, const char *href, const struct drive_stat *st);
 
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static CURLcode global_rc;
-
 static const struct drive_backend_ops webdav_ops;
-
-static void global_init(void)
-{
-    /* Both libraries need their process-wide set-up once, before threads use them. */
-    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-    xmlInitParser();
-}
 
 static struct webdav *webdav_of(struct drive_root *root)
 {
@@ -1442,11 +1433,9 @@ struct drive_root *drive_webdav_open(const struct drive_webdav_options *opt, cha
     struct webdav *w;
 
     why[0] = '\0';
-    pthread_once(&global_once, global_init);
-    if (global_rc != CURLE_OK) {
-        snprintf(why, whylen, "could not initialise libcurl: %s", curl_easy_strerror(global_rc));
+    /* Every curl and libxml2 call of this backend comes after this, on a root it opened. */
+    if (drive_curl_load(why, whylen) || drive_xml_load(why, whylen))
         return NULL;
-    }
     w = calloc(1, sizeof *w);
     if (!w) {
         snprintf(why, whylen, "out of memory opening the WebDAV folder");
