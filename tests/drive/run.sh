@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The drive connector's tests: the same cases (drive.mjs, through the TypeScript client) on
 # the local backend over stdio and HTTP, and on the WebDAV backend against a real Apache
-# mod_dav that apache.sh starts on 127.0.0.1; then crash safety of writes, read-only mode,
-# profiles, a WebDAV server that fails or hangs, and the generic conformance scenarios.
+# mod_dav that apache.sh starts on 127.0.0.1; then the libraries a local drive maps, crash
+# safety of writes, read-only mode, profiles, a WebDAV server that fails or hangs, and the
+# generic conformance scenarios.
 #
 #   tests/drive/run.sh BUILD
 set -uo pipefail
@@ -42,6 +43,7 @@ cases() {
 mkdir -p "$work/local/Files"
 cases "local stdio" --data "$work/local/Files" --root-name Files --local \
     --server "$DRIVE --root $work/local/Files"
+
 rm -rf "$work/local/Files" && mkdir -p "$work/local/Files"
 if start_http_server "$work/drive-http.log" "$DRIVE" --root "$work/local/Files"; then
     cases "local http" --data "$work/local/Files" --root-name Files --local \
@@ -65,6 +67,40 @@ expect() { # expect NAME OUTPUT PATTERN
     *) not_ok "$1: ${2:0:300}" ;;
     esac
 }
+
+# --- libraries: a drive of local folders starts without libcurl, libxml2 and libcrypto (they
+# were two thirds of its cold start), and loads libxml2 when it first reads a document's XML.
+# letter.docx is the one the cases above left in the folder.
+coproc LIBS { exec "$DRIVE" --root "$work/local/Files" 2>"$work/libs.err"; }
+libs_to=${LIBS[1]} libs_from=${LIBS[0]} libs_pid=$LIBS_PID
+libs_mapped() { grep -oE 'lib(curl|xml2|crypto)[^/ ]*' "/proc/$libs_pid/maps" | sort -u | tr '\n' ' '; }
+printf '%s\n' "$INIT" >&"$libs_to"
+if IFS= read -r -t 10 line <&"$libs_from" && [[ $line == *'"id":0,"result"'* ]]; then
+    mapped=$(libs_mapped)
+    if [ -z "$mapped" ]; then
+        ok "after initialize, a --root drive maps none of libcurl, libxml2, libcrypto"
+    else
+        not_ok "after initialize, a --root drive maps $mapped"
+    fi
+    printf '%s\n%s\n' '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"Files/docs/letter.docx"}}}' >&"$libs_to"
+    IFS= read -r -t 30 line <&"$libs_from"
+    mapped=$(libs_mapped)
+    case "$line|$mapped" in
+    *'Dear team,\nthe rollout starts Monday.'*'|'*libxml2*)
+        ok "the first document read loads libxml2 and extracts the text ($mapped)" ;;
+    *) not_ok "the docx read with libxml2 loaded on first use: ${line:0:300} (mapped: $mapped)" ;;
+    esac
+    case "$mapped" in
+    *libcurl*) not_ok "extracting a document mapped libcurl: $mapped" ;;
+    *) ok "a local drive never maps libcurl" ;;
+    esac
+else
+    not_ok "initialize was not answered (libraries)" "$(cat "$work/libs.err")"
+fi
+exec {libs_to}>&-
+wait "$libs_pid" || not_ok "the --root drive exited with $?" "$(cat "$work/libs.err")"
+
 F=$work/profiled/Files # fresh: the case runs above wrote into local/
 mkdir -p "$F/docs" "$F/private"
 echo original >"$F/docs/keep.txt"
