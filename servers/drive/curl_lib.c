@@ -1,7 +1,6 @@
 #define DRIVE_CURL_LOADER
 #include "curl_lib.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -18,22 +17,14 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int load_rc;
 static char failure[512]; /* set by load(): what went wrong */
 
+#define DRIVE_CURL_SYMBOL(name) {#name, &drive_curl.name, sizeof drive_curl.name},
+static const struct drive_symbol symbols[] = {DRIVE_CURL_FUNCTIONS(DRIVE_CURL_SYMBOL)};
+#undef DRIVE_CURL_SYMBOL
+
 static void load(void)
 {
-    void *lib = dlopen(SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(failure, sizeof failure,
-                 "cannot load " SONAME ", which WebDAV needs (Debian package libcurl4): %s",
-                 dlerror());
-        load_rc = MCP_ENOTSUP;
-        return;
-    }
-#define DRIVE_CURL_RESOLVE(name)                                                                   \
-    if (!load_rc)                                                                                  \
-        load_rc = drive_dlsym(lib, SONAME, #name, &drive_curl.name, sizeof drive_curl.name,        \
-                              failure, sizeof failure);
-    DRIVE_CURL_FUNCTIONS(DRIVE_CURL_RESOLVE)
-#undef DRIVE_CURL_RESOLVE
+    load_rc = drive_dlopen(SONAME, "libcurl4", symbols, sizeof symbols / sizeof *symbols, failure,
+                           sizeof failure);
     if (load_rc)
         return;
     /* Once per process, before any thread uses curl. */
@@ -43,7 +34,6 @@ static void load(void)
                  drive_curl.curl_easy_strerror(rc));
         load_rc = MCP_ENOTSUP;
     }
-    /* The library stays loaded for the life of the process, like a linked one. */
 }
 
 int drive_curl_load(char *why, size_t whylen)

@@ -60,11 +60,19 @@ int drive_percent_decode(const char *in, char *out, size_t len);
  * local drive names its temporary files and trash records with them. 0, or MCP_EIO. */
 int drive_random(void *buf, size_t len);
 
-/* Looks `name` up in the library `lib` (from dlopen) and stores its address in the `size`
- * bytes at `slot`, a pointer of the symbol's type. 0, or MCP_ENOTSUP with a sentence in why
- * naming the library `soname` and the missing symbol. */
-int drive_dlsym(void *lib, const char *soname, const char *name, void *slot, size_t size, char *why,
-                size_t whylen);
+/* A symbol a library loaded on first use must have: its name, and the pointer of the
+ * symbol's type (`size` bytes at `slot`) that receives its address. */
+struct drive_symbol {
+    const char *name;
+    void *slot;
+    size_t size;
+};
+
+/* Opens the library `soname` (from Debian package `package`, named in the error) and fills
+ * the n symbols' slots. 0, or MCP_ENOTSUP with a sentence in why: the library or a symbol is
+ * missing. The library stays loaded for the life of the process, like a linked one. */
+int drive_dlopen(const char *soname, const char *package, const struct drive_symbol *symbols,
+                 size_t n, char *why, size_t whylen);
 
 /* RFC 3339 UTC time for `t`, into buf (at least 21 bytes). */
 void drive_format_time(long long t, char *buf, size_t len);

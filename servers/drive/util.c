@@ -62,18 +62,25 @@ int drive_random(void *buf, size_t len)
     return 0;
 }
 
-int drive_dlsym(void *lib, const char *soname, const char *name, void *slot, size_t size, char *why,
-                size_t whylen)
+int drive_dlopen(const char *soname, const char *package, const struct drive_symbol *symbols,
+                 size_t n, char *why, size_t whylen)
 {
-    void *sym = dlsym(lib, name);
-    if (!sym) {
-        snprintf(why, whylen, "%s lacks %s (an older version than mcp-drive was built for?)",
-                 soname, name);
+    void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        snprintf(why, whylen, "cannot load %s (Debian package %s): %s", soname, package, dlerror());
         return MCP_ENOTSUP;
     }
-    /* dlsym gives an object pointer; POSIX guarantees it converts to a function pointer, ISO
-     * C does not, hence the copy instead of a cast. */
-    memcpy(slot, &sym, size);
+    for (size_t i = 0; i < n; i++) {
+        void *sym = dlsym(lib, symbols[i].name);
+        if (!sym) {
+            snprintf(why, whylen, "%s lacks %s (an older version than mcp-drive was built for?)",
+                     soname, symbols[i].name);
+            return MCP_ENOTSUP;
+        }
+        /* dlsym gives an object pointer; POSIX guarantees it converts to a function pointer,
+         * ISO C does not, hence the copy instead of a cast. */
+        memcpy(symbols[i].slot, &sym, symbols[i].size);
+    }
     return 0;
 }
 

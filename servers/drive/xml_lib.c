@@ -1,7 +1,6 @@
 #define DRIVE_XML_LOADER
 #include "xml_lib.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -22,26 +21,18 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int load_rc;
 static char failure[512]; /* set by load(): what went wrong */
 
+#define DRIVE_XML_SYMBOL(name) {#name, &drive_xml.name, sizeof drive_xml.name},
+static const struct drive_symbol symbols[] = {DRIVE_XML_FUNCTIONS(DRIVE_XML_SYMBOL)};
+#undef DRIVE_XML_SYMBOL
+
 static void load(void)
 {
-    void *lib = dlopen(SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(failure, sizeof failure, "cannot load " SONAME " (Debian package libxml2): %s",
-                 dlerror());
-        load_rc = MCP_ENOTSUP;
-        return;
-    }
-#define DRIVE_XML_RESOLVE(name)                                                                    \
-    if (!load_rc)                                                                                  \
-        load_rc = drive_dlsym(lib, SONAME, #name, &drive_xml.name, sizeof drive_xml.name, failure, \
-                              sizeof failure);
-    DRIVE_XML_FUNCTIONS(DRIVE_XML_RESOLVE)
-#undef DRIVE_XML_RESOLVE
+    load_rc = drive_dlopen(SONAME, "libxml2", symbols, sizeof symbols / sizeof *symbols, failure,
+                           sizeof failure);
     /* Its global state is set up once, before threads parse: webdav.c and extract.c parse on
      * whichever thread serves the call. */
     if (!load_rc)
         drive_xml.xmlInitParser();
-    /* The library stays loaded for the life of the process, like a linked one. */
 }
 
 int drive_xml_load(char *why, size_t whylen)
