@@ -126,13 +126,14 @@ $(foreach s,$(SERVERS),$(eval $(call server_rule,$(s))))
 # webdav.c calls libcurl through a table (servers/drive/curl_lib.h), where curl's type checks
 # of curl_easy_setopt and curl_easy_getinfo arguments cannot follow; it is compiled once more
 # calling curl directly, so they run in every build, and that object is thrown away. GCC
-# reports them when it generates code (hence -c, not -fsyntax-only, and with -O), and keeps
-# quiet about them as about anything of a system header's macro unless
-# -ftrack-macro-expansion=0 places them on webdav.c's line. curl has them for GCC only.
+# reports them when it generates optimised code (hence -c, not -fsyntax-only, and -O1
+# -fno-lto after any CFLAGS, which could turn either off), and keeps quiet about them as about
+# anything of a system header's macro unless -ftrack-macro-expansion=0 places them on
+# webdav.c's line. curl has them for GCC only.
 DRIVE_TYPECHECK := $(B)/servers/drive/webdav.typecheck
 $(DRIVE_TYPECHECK): servers/drive/webdav.c
 	@mkdir -p $(dir $@)
-	@echo "  CHECK $<"; $(CC) $(ALL_CFLAGS) -DDRIVE_CURL_DIRECT -ftrack-macro-expansion=0 \
+	@echo "  CHECK $<"; $(CC) $(ALL_CFLAGS) -O1 -fno-lto -DDRIVE_CURL_DIRECT -ftrack-macro-expansion=0 \
 	    -MMD -MP -MF $@.d -MT $@ -c $< -o /dev/null && touch $@
 ifeq ($(shell $(CC) -dM -E -x c /dev/null 2>/dev/null | grep -c __clang__),0)
 $(B)/bin/mcp-drive: | $(DRIVE_TYPECHECK)
