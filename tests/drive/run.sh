@@ -43,7 +43,6 @@ cases() {
 mkdir -p "$work/local/Files"
 cases "local stdio" --data "$work/local/Files" --root-name Files --local \
     --server "$DRIVE --root $work/local/Files"
-
 rm -rf "$work/local/Files" && mkdir -p "$work/local/Files"
 if start_http_server "$work/drive-http.log" "$DRIVE" --root "$work/local/Files"; then
     cases "local http" --data "$work/local/Files" --root-name Files --local \
@@ -70,8 +69,10 @@ expect() { # expect NAME OUTPUT PATTERN
 
 # --- libraries: a drive of local folders starts without libcurl, libxml2 and libcrypto (they
 # were two thirds of its cold start), and loads libxml2 when it first reads a document's XML.
-# letter.docx is the one the cases above left in the folder.
-coproc LIBS { exec "$DRIVE" --root "$work/local/Files" 2>"$work/libs.err"; }
+mkdir -p "$work/libs/Files/docs"
+"$NODE" tests/drive/documents.mjs docx "$work/libs/Files/docs/letter.docx" \
+    'Dear team,' 'the rollout starts Monday.'
+coproc LIBS { exec "$DRIVE" --root "$work/libs/Files" 2>"$work/libs.err"; }
 libs_to=${LIBS[1]} libs_from=${LIBS[0]} libs_pid=$LIBS_PID
 libs_mapped() { grep -oE 'lib(curl|xml2|crypto)[^/ ]*' "/proc/$libs_pid/maps" | sort -u | tr '\n' ' '; }
 printf '%s\n' "$INIT" >&"$libs_to"
