@@ -251,9 +251,9 @@ static int limit_result(struct mcp__request *req, const struct mcp__entry *e, cJ
 {
     /* Error results are short sentences of ours or the tool's: only data is limited. */
     size_t max = req->srv->policy && !req->call.is_error ? req->srv->policy->max_result_bytes : 0;
-    char *text = max ? mcp__json_print(r) : NULL;
-    size_t size = text ? strlen(text) : 0;
-    mcp__free(text);
+    size_t size = 0;
+    if (max && !mcp__json_printed_length(r, &size))
+        size = 0; /* unprintable: the answer fails on its own when printed */
     if (max && size > max) {
         cJSON_Delete(r);
         cJSON *blocks = cJSON_CreateArray();

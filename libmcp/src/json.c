@@ -152,11 +152,12 @@ cJSON *mcp__json_parse_str(const char *text)
 struct printer {
     char *data;
     size_t len, cap;
+    bool counting; /* only len is kept: how long the text would be */
 };
 
 static bool grow(struct printer *p, size_t extra)
 {
-    if (extra < p->cap - p->len)
+    if (p->counting || extra < p->cap - p->len)
         return true; /* room for extra bytes and the final NUL */
     if (extra > SIZE_MAX / 4 - p->len)
         return false;
@@ -173,6 +174,10 @@ static bool grow(struct printer *p, size_t extra)
 
 static bool put(struct printer *p, const char *s, size_t n)
 {
+    if (p->counting) {
+        p->len += n;
+        return true;
+    }
     if (!grow(p, n))
         return false;
     memcpy(p->data + p->len, s, n);
@@ -206,11 +211,33 @@ static uint64_t escapes_in(uint64_t w)
  * doubled (quotes and backslashes) plus slack; a control byte, six bytes as \u00XX, makes
  * more. A page of search results mirrored as text is one string of hundreds of kilobytes,
  * one byte in eight a quote. */
+/* How much longer `str` (of n bytes) gets escaped, eight bytes at a time where nothing needs it. */
+static size_t escaped_extra(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str, *end = s + n;
+    size_t extra = 0;
+    while (s < end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint64_t w;
+        if (end - s >= 8 && (memcpy(&w, s, 8), !escapes_in(w))) {
+            s += 8;
+            continue;
+        }
+#endif
+        extra += escape_extra[*s++];
+    }
+    return extra;
+}
+
 static bool put_string(struct printer *p, const char *str)
 {
     if (!str)
         return put(p, "\"\"", 2);
     size_t n = strlen(str);
+    if (p->counting) {
+        p->len += n + escaped_extra(str, n) + 2;
+        return true;
+    }
     if (n > SIZE_MAX / 8 || !grow(p, 2 * n + 10))
         return false;
     const unsigned char *s = (const unsigned char *)str, *end = s + n;
@@ -342,6 +369,15 @@ char *mcp__json_print(const cJSON *value)
     }
     p.data[p.len] = '\0';
     return p.data;
+}
+
+bool mcp__json_printed_length(const cJSON *value, size_t *len)
+{
+    struct printer p = {.counting = true};
+    if (!value || !put_value(&p, value))
+        return false;
+    *len = p.len;
+    return true;
 }
 
 char *mcp__json_print_result(const cJSON *id, const cJSON *result)

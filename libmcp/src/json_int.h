@@ -33,6 +33,9 @@ cJSON *mcp__json_parse_str(const char *text);
 
 /* Prints without whitespace into a new string (owned; mcp__free). NULL on ENOMEM. */
 char *mcp__json_print(const cJSON *value);
+/* The length of the text mcp__json_print would give, without making it; false where it
+ * would give NULL for anything but memory (a value cJSON cannot print). */
+bool mcp__json_printed_length(const cJSON *value, size_t *len);
 /* {"jsonrpc":"2.0","id":ID,"result":RESULT}, the text mcp__json_print gives for that
  * object, without building it: every answer is one. */
 char *mcp__json_print_result(const cJSON *id, const cJSON *result);

@@ -208,14 +208,20 @@ static void test_json(void)
     cJSON_Delete(b);
 }
 
-/* mcp__json_print writes what cJSON_PrintUnformatted writes, byte for byte. */
+/* mcp__json_print writes what cJSON_PrintUnformatted writes, byte for byte, and
+ * mcp__json_printed_length says how long that is without writing it. */
 static void check_print(const cJSON *v)
 {
     char *ours = mcp__json_print(v), *theirs = cJSON_PrintUnformatted(v);
-    if (!theirs)
+    size_t len = 0;
+    bool printable = mcp__json_printed_length(v, &len);
+    if (!theirs) {
         CHECK(ours == NULL);
-    else
+        CHECK(!printable);
+    } else {
         CHECK_STR(ours, theirs);
+        CHECK(printable && len == strlen(theirs));
+    }
     mcp__free(ours);
     cJSON_free(theirs);
 }
