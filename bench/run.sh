@@ -104,7 +104,8 @@ $1 == "bench" {
         v[label, "rss_http", "vmhwm_kib"] = v[label, measure, "vmhwm_kib"]
 }
 # row NAME MEASURE KEY SCALE FORMAT HIGHER_IS_BETTER SDK_TARGET FLOOR_TARGET
-function row(name, m, key, scale, fmt, higher, sdk, floor,   i, s, x, o, r, ok, line, t) {
+# SDK_TARGET is a ratio both SDKs must be beaten by, or "v1:RATIO" where issue 4 names v1 alone.
+function row(name, m, key, scale, fmt, higher, sdk, floor,   i, s, x, o, r, ok, line, t, v1only) {
     line = sprintf("%-40s", name)
     for (i = 1; i <= 4; i++) {
         s = servers[i]
@@ -120,8 +121,10 @@ function row(name, m, key, scale, fmt, higher, sdk, floor,   i, s, x, o, r, ok, 
     }
     t = ""
     if (sdk != "") {
-        ok = r["v1"] != "" && r["v1"] >= sdk && r["v2"] != "" && r["v2"] >= sdk
-        t = sprintf(">=%gx SDK %s", sdk, ok ? "met" : "MISSED")
+        v1only = sub(/^v1:/, "", sdk)
+        sdk += 0 # a number again: awk compares a number with a string as text
+        ok = r["v1"] != "" && r["v1"] >= sdk && (v1only || (r["v2"] != "" && r["v2"] >= sdk))
+        t = sprintf(">=%gx %s %s", sdk, v1only ? "v1" : "SDK", ok ? "met" : "MISSED")
     }
     if (floor != "") {
         ok = r["floor"] != "" && r["floor"] >= floor
@@ -133,8 +136,8 @@ END {
     servers[1] = "ours"; servers[2] = "v1"; servers[3] = "v2"; servers[4] = "floor"
     printf "%-40s%11s%11s%11s%11s%9s%9s%9s  %s\n", "measure", "ours", "v1", "v2", "floor",
         "vs v1", "vs v2", "vs floor", "target (vs: >1 = ours better)"
-    row("cold start stdio, ms (median)", "cold_stdio", "median_ms", 1, "%.1f", 0, 100, "")
-    row("cold start HTTP, ms (median)", "cold_http", "median_ms", 1, "%.1f", 0, 100, "")
+    row("cold start stdio, ms (median)", "cold_stdio", "median_ms", 1, "%.1f", 0, "v1:100", "")
+    row("cold start HTTP, ms (median)", "cold_http", "median_ms", 1, "%.1f", 0, "v1:100", "")
     split("stdio_w1 stdio_w16 http_sessions_json http_stateless_json http_sessions_sse http_stateless_sse", ms, " ")
     split("stdio W=1|stdio W=16|HTTP sessions JSON|HTTP stateless JSON|HTTP sessions SSE|HTTP stateless SSE", names, "|")
     for (j = 1; j <= 6; j++) {
