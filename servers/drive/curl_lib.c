@@ -13,33 +13,28 @@
 
 struct drive_curl drive_curl;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int load_rc;
-static char failure[512]; /* set by load(): what went wrong */
-
 #define DRIVE_CURL_SYMBOL(name) {#name, &drive_curl.name, sizeof drive_curl.name},
 static const struct drive_symbol symbols[] = {DRIVE_CURL_FUNCTIONS(DRIVE_CURL_SYMBOL)};
 #undef DRIVE_CURL_SYMBOL
 
-static void load(void)
+/* Once per process, before any thread uses curl. */
+static int set_up(char *why, size_t whylen)
 {
-    load_rc = drive_dlopen(SONAME, "libcurl4", symbols, sizeof symbols / sizeof *symbols, failure,
-                           sizeof failure);
-    if (load_rc)
-        return;
-    /* Once per process, before any thread uses curl. */
     CURLcode rc = drive_curl.curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (rc != CURLE_OK) {
-        snprintf(failure, sizeof failure, "could not initialise libcurl: %s",
-                 drive_curl.curl_easy_strerror(rc));
-        load_rc = MCP_ENOTSUP;
-    }
+    if (rc == CURLE_OK)
+        return 0;
+    snprintf(why, whylen, "could not initialise libcurl: %s", drive_curl.curl_easy_strerror(rc));
+    return MCP_ENOTSUP;
 }
+
+static struct drive_library curl = {.soname = SONAME,
+                                    .package = "libcurl4",
+                                    .symbols = symbols,
+                                    .nsymbols = sizeof symbols / sizeof *symbols,
+                                    .set_up = set_up,
+                                    .lock = PTHREAD_MUTEX_INITIALIZER};
 
 int drive_curl_load(char *why, size_t whylen)
 {
-    pthread_once(&once, load);
-    if (load_rc)
-        snprintf(why, whylen, "%s", failure);
-    return load_rc;
+    return drive_library_load(&curl, why, whylen);
 }

@@ -6,6 +6,7 @@
 #ifndef DRIVE_H
 #define DRIVE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -68,11 +69,25 @@ struct drive_symbol {
     size_t size;
 };
 
-/* Opens the library `soname` (from Debian package `package`, named in the error) and fills
- * the n symbols' slots. 0, or MCP_ENOTSUP with a sentence in why: the library or a symbol is
- * missing. The library stays loaded for the life of the process, like a linked one. */
-int drive_dlopen(const char *soname, const char *package, const struct drive_symbol *symbols,
-                 size_t n, char *why, size_t whylen);
+/* A library loaded on first use (curl_lib.c, xml_lib.c): what to open, the symbols to fill,
+ * and a set-up to run once after; the rest is the outcome, kept for every later caller. */
+struct drive_library {
+    const char *soname;
+    const char *package; /* the Debian package, named in the error */
+    const struct drive_symbol *symbols;
+    size_t nsymbols;
+    int (*set_up)(char *why, size_t whylen); /* NULL, or 0 / MCP_ENOTSUP with a sentence */
+    pthread_mutex_t lock;
+    bool tried;
+    int rc;
+    char failure[512];
+};
+
+/* Opens the library and fills its symbols, then runs its set-up: once, whatever the thread.
+ * 0, or MCP_ENOTSUP with a sentence in why (every call gives the same) when the library, a
+ * symbol or the set-up is missing. The library stays loaded for the life of the process,
+ * like a linked one. */
+int drive_library_load(struct drive_library *lib, char *why, size_t whylen);
 
 /* RFC 3339 UTC time for `t`, into buf (at least 21 bytes). */
 void drive_format_time(long long t, char *buf, size_t len);

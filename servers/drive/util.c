@@ -62,26 +62,42 @@ int drive_random(void *buf, size_t len)
     return 0;
 }
 
-int drive_dlopen(const char *soname, const char *package, const struct drive_symbol *symbols,
-                 size_t n, char *why, size_t whylen)
+static int open_library(struct drive_library *l)
 {
-    void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        snprintf(why, whylen, "cannot load %s (Debian package %s): %s", soname, package, dlerror());
+    void *handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        snprintf(l->failure, sizeof l->failure, "cannot load %s (Debian package %s): %s", l->soname,
+                 l->package, dlerror());
         return MCP_ENOTSUP;
     }
-    for (size_t i = 0; i < n; i++) {
-        void *sym = dlsym(lib, symbols[i].name);
-        if (!sym) {
-            snprintf(why, whylen, "%s lacks %s (an older version than mcp-drive was built for?)",
-                     soname, symbols[i].name);
+    for (size_t i = 0; i < l->nsymbols; i++) {
+        const struct drive_symbol *sym = &l->symbols[i];
+        void *address = dlsym(handle, sym->name);
+        if (!address) {
+            snprintf(l->failure, sizeof l->failure,
+                     "%s lacks %s (an older version than mcp-drive was built for?)", l->soname,
+                     sym->name);
             return MCP_ENOTSUP;
         }
         /* dlsym gives an object pointer; POSIX guarantees it converts to a function pointer,
          * ISO C does not, hence the copy instead of a cast. */
-        memcpy(symbols[i].slot, &sym, symbols[i].size);
+        memcpy(sym->slot, &address, sym->size);
     }
-    return 0;
+    return l->set_up ? l->set_up(l->failure, sizeof l->failure) : 0;
+}
+
+int drive_library_load(struct drive_library *l, char *why, size_t whylen)
+{
+    pthread_mutex_lock(&l->lock);
+    if (!l->tried) {
+        l->rc = open_library(l);
+        l->tried = true;
+    }
+    int rc = l->rc;
+    pthread_mutex_unlock(&l->lock);
+    if (rc)
+        snprintf(why, whylen, "%s", l->failure);
+    return rc;
 }
 
 /* Writes n digits of v, zero-padded. */

@@ -17,28 +17,28 @@
 
 struct drive_xml drive_xml;
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int load_rc;
-static char failure[512]; /* set by load(): what went wrong */
-
 #define DRIVE_XML_SYMBOL(name) {#name, &drive_xml.name, sizeof drive_xml.name},
 static const struct drive_symbol symbols[] = {DRIVE_XML_FUNCTIONS(DRIVE_XML_SYMBOL)};
 #undef DRIVE_XML_SYMBOL
 
-static void load(void)
+/* Its global state is set up once, before threads parse: webdav.c and extract.c parse on
+ * whichever thread serves the call. */
+static int set_up(char *why, size_t whylen)
 {
-    load_rc = drive_dlopen(SONAME, "libxml2", symbols, sizeof symbols / sizeof *symbols, failure,
-                           sizeof failure);
-    /* Its global state is set up once, before threads parse: webdav.c and extract.c parse on
-     * whichever thread serves the call. */
-    if (!load_rc)
-        drive_xml.xmlInitParser();
+    (void)why;
+    (void)whylen;
+    drive_xml.xmlInitParser();
+    return 0;
 }
+
+static struct drive_library xml = {.soname = SONAME,
+                                   .package = "libxml2",
+                                   .symbols = symbols,
+                                   .nsymbols = sizeof symbols / sizeof *symbols,
+                                   .set_up = set_up,
+                                   .lock = PTHREAD_MUTEX_INITIALIZER};
 
 int drive_xml_load(char *why, size_t whylen)
 {
-    pthread_once(&once, load);
-    if (load_rc)
-        snprintf(why, whylen, "%s", failure);
-    return load_rc;
+    return drive_library_load(&xml, why, whylen);
 }
