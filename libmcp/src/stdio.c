@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -26,11 +27,12 @@
 #define READ_CHUNK 65536
 /* How long calls in flight may go on after the client closed its end. */
 #define DRAIN_MS 5000
-/* How long a request may keep the reader before the stand-by takes the input over, so a
- * cancellation or the answer to an ask is read while it runs. */
+/* How often the stand-by looks at the reader: a request that is still being served at two
+ * looks in a row (5 to 10 ms) has the input taken over, so a cancellation or the answer to an
+ * ask is read while it runs. */
 #define TAKEOVER_MS 5
-/* How long without a request before the stand-by stops looking and sleeps until woken. */
-#define IDLE_MS 1000
+/* Looks without a request before the stand-by stops looking and sleeps until woken: 1 s. */
+#define IDLE_LOOKS 200
 /* How much output may wait for the requests read with it (see `hold`) before it leaves. Few
  * answers at a time keep the client busy while the next ones are made; many make the two
  * sides take turns. calls/s at a window of 16 by the answers per write: 1: 250k, 2: 310k,
@@ -58,23 +60,28 @@ struct stdio_transport {
      * and leave a few at a time (HELD_ANSWERS), and at the latest when the reader is about to
      * wait for input (after a take-over, the stand-by is the reader): a client that pipelines
      * gets several answers per read, at a fraction of the system calls and wake-ups on both
-     * sides. Under write_lock. */
-    bool hold;
+     * sides. Written under write_lock, and only by the thread holding the input, which may
+     * therefore read it without the lock. */
+    atomic_bool hold;
     struct mcp__buf held;
     unsigned held_count; /* messages in `held` */
+    /* Requests read and not yet answered. Counted without a lock; count_lock only pairs the
+     * last answer's broadcast with the wait for it (wait_idle). */
+    atomic_uint in_flight;
     pthread_mutex_t count_lock;
     pthread_cond_t count_zero;
-    unsigned in_flight;
 
     /* Two threads share the input: one reads and serves what it reads, the other stands by
-     * (serve(), stand_by()). */
+     * (serve(), stand_by()). The reader's side of this costs no lock and no clock: it marks
+     * the input free and counts the request; the stand-by sees from the count whether the same
+     * request is still being served a look later. */
     pthread_mutex_t role_lock;
-    pthread_cond_t role_cond; /* CLOCK_MONOTONIC */
-    bool standing_by;         /* a thread stands by */
-    bool standby_asleep;      /* ... without a timer: the reader wakes it */
-    bool input_free;          /* the reader is serving a request: the input may be taken */
-    long long busy_since;     /* when that request began (monotonic ms) */
-    bool finished;            /* the input ended: both threads leave */
+    pthread_cond_t role_cond;   /* CLOCK_MONOTONIC */
+    atomic_bool standing_by;    /* a thread stands by */
+    atomic_bool standby_asleep; /* ... without a timer: the reader wakes it (under role_lock) */
+    atomic_bool input_free;     /* the reader is serving a request: the input may be taken */
+    atomic_ulong served;        /* requests the reader began serving while watched */
+    atomic_bool finished;       /* the input ended: both threads leave */
     struct input in;
 };
 
@@ -133,7 +140,8 @@ static int stdio_send(struct mcp__sink *sink, const char *json, size_t len, bool
         return MCP_ECLOSED;
     pthread_mutex_lock(&t->write_lock);
     int rc;
-    if (t->hold && final && t->held_count + 1 < HELD_ANSWERS && t->held.len + len < HELD_MAX &&
+    if (atomic_load_explicit(&t->hold, memory_order_relaxed) && final &&
+        t->held_count + 1 < HELD_ANSWERS && t->held.len + len < HELD_MAX &&
         mcp__buf_add(&t->held, json, len) == 0) {
         if (mcp__buf_add(&t->held, "\n", 1) == 0) {
             t->held_count++;
@@ -148,11 +156,14 @@ static int stdio_send(struct mcp__sink *sink, const char *json, size_t len, bool
     return rc;
 }
 
-/* Sets whether messages wait (see `hold`); releasing sends what waited. */
+/* Sets whether messages wait (see `hold`); releasing sends what waited. Called by the thread
+ * holding the input. Nothing is held while `hold` is false, so only a change needs the lock. */
 static void hold_output(struct stdio_transport *t, bool hold)
 {
+    if (atomic_load_explicit(&t->hold, memory_order_relaxed) == hold)
+        return;
     pthread_mutex_lock(&t->write_lock);
-    t->hold = hold;
+    atomic_store_explicit(&t->hold, hold, memory_order_relaxed);
     if (!hold && t->held.len)
         flush_locked(t, NULL, 0);
     pthread_mutex_unlock(&t->write_lock);
@@ -168,16 +179,16 @@ static bool more_read(const struct input *in)
  * for them, those still queued for the pool included. */
 static void count_request(struct stdio_transport *t)
 {
-    pthread_mutex_lock(&t->count_lock);
-    t->in_flight++;
-    pthread_mutex_unlock(&t->count_lock);
+    atomic_fetch_add(&t->in_flight, 1);
 }
 
 static void uncount_request(struct stdio_transport *t)
 {
+    if (atomic_fetch_sub(&t->in_flight, 1) != 1)
+        return;
+    /* The waiter checks the count and waits under the lock, so it cannot miss this. */
     pthread_mutex_lock(&t->count_lock);
-    if (--t->in_flight == 0)
-        pthread_cond_broadcast(&t->count_zero);
+    pthread_cond_broadcast(&t->count_zero);
     pthread_mutex_unlock(&t->count_lock);
 }
 
@@ -322,7 +333,8 @@ static void wait_idle(struct stdio_transport *t, unsigned ms)
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += ms / 1000;
     pthread_mutex_lock(&t->count_lock);
-    while (t->in_flight && pthread_cond_timedwait(&t->count_zero, &t->count_lock, &deadline) == 0)
+    while (atomic_load(&t->in_flight) &&
+           pthread_cond_timedwait(&t->count_zero, &t->count_lock, &deadline) == 0)
         ;
     pthread_mutex_unlock(&t->count_lock);
 }
@@ -340,37 +352,51 @@ static void end_input(struct stdio_transport *t)
     }
     mcp__peer_close(t->peer, true);
     pthread_mutex_lock(&t->role_lock);
-    t->finished = true;
+    atomic_store(&t->finished, true);
     pthread_cond_broadcast(&t->role_cond);
     pthread_mutex_unlock(&t->role_lock);
 }
 
 /* The stand-by's duty: returns true once it has taken the input over from a reader busy with
- * one request for TAKEOVER_MS, false when serving is over. While requests come it looks every
- * TAKEOVER_MS instead of being woken for each; after IDLE_MS without one it sleeps until woken. */
+ * one request since its last look, false when serving is over. While requests come it looks
+ * every TAKEOVER_MS instead of being woken for each; after IDLE_LOOKS without one it sleeps
+ * until the reader wakes it. */
 static bool stand_by(struct stdio_transport *t)
 {
-    bool took = false;
+    bool took = false, was_free = false;
+    unsigned long was_served = 0;
+    unsigned quiet = 0;
     pthread_mutex_lock(&t->role_lock);
-    t->standing_by = true;
-    while (!t->finished) {
-        long long now = mcp__monotonic_ms();
-        if (t->input_free && now - t->busy_since >= TAKEOVER_MS) {
-            t->input_free = false;
-            took = true;
-            break;
+    atomic_store(&t->standing_by, true);
+    while (!atomic_load(&t->finished)) {
+        bool free_now = atomic_load(&t->input_free);
+        unsigned long served = atomic_load(&t->served);
+        if (free_now && was_free && served == was_served) {
+            bool expected = true; /* the reader may be taking it back this very moment */
+            if (atomic_compare_exchange_strong(&t->input_free, &expected, false)) {
+                took = true;
+                break;
+            }
         }
-        if (t->input_free || now - t->busy_since < IDLE_MS) {
-            long long wait = t->input_free ? t->busy_since + TAKEOVER_MS - now : TAKEOVER_MS;
-            struct timespec ts = mcp__deadline_after((unsigned)wait);
+        quiet = served == was_served && !free_now ? quiet + 1 : 0;
+        was_free = free_now;
+        was_served = served;
+        if (quiet < IDLE_LOOKS) {
+            struct timespec ts = mcp__deadline_after(TAKEOVER_MS);
             pthread_cond_timedwait(&t->role_cond, &t->role_lock, &ts);
-        } else {
-            t->standby_asleep = true;
-            pthread_cond_wait(&t->role_cond, &t->role_lock);
-            t->standby_asleep = false;
+            continue;
         }
+        /* The reader marks the input free, then looks whether we sleep; we say we sleep, then
+         * look whether it is free: one of the two sees the other (both sequentially
+         * consistent), and the reader signals under role_lock, which we hold until we wait. */
+        atomic_store(&t->standby_asleep, true);
+        if (!atomic_load(&t->input_free))
+            pthread_cond_wait(&t->role_cond, &t->role_lock);
+        atomic_store(&t->standby_asleep, false);
+        quiet = 0;
+        was_free = false;
     }
-    t->standing_by = false;
+    atomic_store(&t->standing_by, false);
     pthread_mutex_unlock(&t->role_lock);
     return took;
 }
@@ -401,26 +427,23 @@ static void serve(struct stdio_transport *t, bool reading)
             serve_counted(t, msg, batch); /* the input stays with this thread meanwhile */
             continue;
         }
-        pthread_mutex_lock(&t->role_lock);
-        bool watched = t->standing_by;
-        if (watched) {
-            t->input_free = true;
-            t->busy_since = mcp__monotonic_ms();
-            if (t->standby_asleep)
-                pthread_cond_signal(&t->role_cond);
-        }
-        pthread_mutex_unlock(&t->role_lock);
-        if (!watched) {
+        /* Nobody else stops standing by while we hold the input: the stand-by leaves only by
+         * taking it from us or once we ended it. */
+        if (!atomic_load(&t->standing_by)) {
             submit(t, msg, batch);
             continue;
         }
+        atomic_fetch_add(&t->served, 1);
+        atomic_store(&t->input_free, true);
+        if (atomic_load(&t->standby_asleep)) {
+            pthread_mutex_lock(&t->role_lock);
+            pthread_cond_signal(&t->role_cond);
+            pthread_mutex_unlock(&t->role_lock);
+        }
         serve_counted(t, msg, batch);
-        pthread_mutex_lock(&t->role_lock);
-        reading = t->input_free; /* nobody took the input over meanwhile */
-        t->input_free = false;
-        bool finished = t->finished;
-        pthread_mutex_unlock(&t->role_lock);
-        if (finished)
+        bool expected = true; /* nobody took the input over meanwhile */
+        reading = atomic_compare_exchange_strong(&t->input_free, &expected, false);
+        if (atomic_load(&t->finished))
             return;
     }
 }
@@ -447,6 +470,13 @@ int mcp_server_serve_stdio(struct mcp_server *srv, int in_fd, int out_fd)
                                 .out_fd = out_fd,
                                 .stop_fd = pipefd[0]};
     atomic_init(&t.sink.closed, false);
+    atomic_init(&t.hold, false);
+    atomic_init(&t.in_flight, 0);
+    atomic_init(&t.standing_by, false);
+    atomic_init(&t.standby_asleep, false);
+    atomic_init(&t.input_free, false);
+    atomic_init(&t.served, 0);
+    atomic_init(&t.finished, false);
     pthread_mutex_init(&t.write_lock, NULL);
     pthread_mutex_init(&t.count_lock, NULL);
     pthread_cond_init(&t.count_zero, NULL);
