@@ -543,8 +543,7 @@ static int read_resource(struct mcp__request *req)
 
 /* --- The audit trail of both. */
 
-/* The clock is read only for the audit log: it is most of what an unaudited call's timing
- * would cost. */
+/* The clock, for a call's duration in the audit log; 0 when there is none to write to. */
 static double now_ms(const struct mcp__request *req)
 {
     if (!req->srv->audit)
