@@ -72,8 +72,9 @@ SERVER_BINS := $(SERVERS:%=$(B)/bin/mcp-%)
 REGISTRY_SRC := $(wildcard registry/cli/*.c)
 REGISTRY := $(if $(REGISTRY_SRC),$(B)/bin/mcp-registry)
 
-# bench/*.c: each file is one standalone program (load generator, floors, echo server)
-BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+# bench/*.c: each file is one standalone program (load generator, floors, echo server), and
+# floor_cjson is floor_stdio.c once more with cJSON parsing each request (see that file).
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c)) $(B)/bench/floor_cjson
 
 PROGRAMS := $(FIXTURE) $(PROTO_RUNNER) $(EXAMPLE) $(SERVER_BINS) $(BENCH_BINS) $(REGISTRY)
 
@@ -153,6 +154,10 @@ $(B)/gen/%_manifest.o: $(B)/gen/%_manifest.c
 $(B)/bin/mcp-registry: $(REGISTRY_SRC:%.c=$(B)/%.o) $(LIBMCP_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(B)/bench/floor_cjson.o: bench/floor_stdio.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (FLOOR_CJSON)"; $(CC) $(ALL_CFLAGS) -DFLOOR_CJSON -MMD -MP -c $< -o $@
 
 $(B)/bench/%: $(B)/bench/%.o $(LIBMCP_A)
 	@mkdir -p $(dir $@)

@@ -4,11 +4,21 @@
  * a fixed reply, and writes one reply per request, as an MCP server must. Whatever libmcp
  * costs above this is the price of the protocol work, the threads and the allocations.
  *
+ * Built once more as floor_cjson (-DFLOOR_CJSON), it parses each request with cJSON and frees
+ * the tree before answering the same way: the parser every libmcp server uses, with nothing
+ * else of the protocol. What separates libmcp from floor_cjson is its own work; what
+ * separates floor_cjson from the floor is the price of the parser, which no server built on
+ * cJSON can avoid (bench/run.sh prints both).
+ *
  * Usage: floor_stdio   (reads stdin, writes stdout, exits at end of input) */
 #define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef FLOOR_CJSON
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#endif
 
 #define LINE_MAX_BYTES (1 << 20)
 
@@ -56,6 +66,18 @@ static int answer(const char *line, size_t len)
 {
     static char out[LINE_MAX_BYTES + 256];
     const char *id, *text;
+#ifdef FLOOR_CJSON
+    /* Parsed and looked into as a server must, then answered from the line as the floor is. */
+    cJSON *msg = cJSON_ParseWithLength(line, len);
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(msg, "params");
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
+    bool valid = msg && cJSON_GetObjectItemCaseSensitive(msg, "method") &&
+                 (!params || cJSON_IsString(cJSON_GetObjectItemCaseSensitive(args, "text")) ||
+                  cJSON_GetObjectItemCaseSensitive(params, "protocolVersion"));
+    cJSON_Delete(msg);
+    if (!valid)
+        return 0;
+#endif
     size_t idlen = token(line, len, "\"id\":", &id);
     if (!idlen)
         return 0; /* a notification: nothing to answer */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks libmcp side by side with the reference TypeScript SDK, v1 and v2, and with the
 # floor (the least a C program can do to answer), in one run on this machine, and prints one
-# table: each measure, the four figures, and ours against each. See docs/performance.md.
+# table: each measure, the four figures, and ours against each; under it, what the floor does
+# over stdio when it parses each request with cJSON as libmcp does. See docs/performance.md.
 #
 #   bench/run.sh BUILD          e.g. bench/run.sh build/release (after make VARIANT=release)
 #
@@ -18,7 +19,7 @@ build=${1:?usage: bench/run.sh BUILD (e.g. build/release)}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$build/bench
 lg=$bin/loadgen
-for p in loadgen echo floor_stdio floor_http; do
+for p in loadgen echo floor_stdio floor_cjson floor_http; do
     [ -x "$bin/$p" ] || { echo "bench: $bin/$p missing: make VARIANT=release all" >&2; exit 1; }
 done
 
@@ -76,6 +77,11 @@ run v1 $((port + 1)) sessions,stateless-legacy --json \
 run v2 $((port + 2)) sessions,stateless --json \
     "$node" "$peers/echo-v2.mjs" -- "$node" "$peers/echo-v2.mjs"
 run floor $((port + 3)) sessions,stateless "" "$bin/floor_stdio" -- "$bin/floor_http"
+# The floor with cJSON's parse and free of each request: the most any server built on cJSON can
+# reach, so what a ratio could be at best (printed under the table).
+echo "bench: floor_cjson" >&2
+"$lg" stdio -l floor_cjson "${pin[@]}" -d "$secs" -W "$warm" -w 1,16 -- "$bin/floor_cjson" \
+    >>"$results" || status=1
 
 # --- The table.
 echo
@@ -149,6 +155,14 @@ END {
     }
     row("peak RSS stdio, MiB (VmHWM)", "rss_stdio", "vmhwm_kib", 1024, "%.1f", 0, 25, "")
     row("peak RSS HTTP, MiB (VmHWM)", "rss_http", "vmhwm_kib", 1024, "%.1f", 0, 25, "")
+    for (j = 1; j <= 2; j++) {
+        m = j == 1 ? "stdio_w1" : "stdio_w16"
+        c = v["floor_cjson", m, "calls_per_s"]; o = v["ours", m, "calls_per_s"]
+        a = v["v1", m, "calls_per_s"]; b = v["v2", m, "calls_per_s"]
+        if (c + 0 && o + 0 && a + 0 && b + 0)
+            printf "%s, the floor parsing with cJSON: %.0f calls/s, %.2fx v1, %.2fx v2; ours %.2fx of it\n",
+                j == 1 ? "stdio W=1" : "stdio W=16", c, c / a, c / b, o / c
+    }
     print ""
     print "v1 has no 2026-07-28: its stateless figures are 2025-11-25 requests without a session."
     print "SSE: the call asks for progress, the tool reports one step, then answers (a 2-event stream)."
