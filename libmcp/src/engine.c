@@ -283,15 +283,34 @@ enum mcp__msg_kind mcp__engine_classify(struct mcp__peer *peer, const cJSON *msg
         }
         return MCP__MSG_BATCH;
     }
-    const cJSON *id = mcp__json_get(msg, "id");
+    /* The envelope in one pass over the members (the first of a repeated name counts, as
+     * in mcp__json_get): every message is classified. */
+    const cJSON *id = NULL, *method = NULL, *params = NULL, *jsonrpc = NULL;
+    for (const cJSON *m = cJSON_IsObject(msg) ? msg->child : NULL; m; m = m->next) {
+        const char *name = m->string ? m->string : "";
+        const cJSON **slot = NULL;
+        switch (name[0]) {
+        case 'i':
+            slot = strcmp(name, "id") == 0 ? &id : NULL;
+            break;
+        case 'm':
+            slot = strcmp(name, "method") == 0 ? &method : NULL;
+            break;
+        case 'p':
+            slot = strcmp(name, "params") == 0 ? &params : NULL;
+            break;
+        case 'j':
+            slot = strcmp(name, "jsonrpc") == 0 ? &jsonrpc : NULL;
+            break;
+        }
+        if (slot && !*slot)
+            *slot = m;
+    }
     const cJSON *reply_id = valid_id(id) ? id : NULL;
     const char *why = NULL;
-    const cJSON *method = mcp__json_get(msg, "method");
-    const cJSON *params = mcp__json_get(msg, "params");
     if (!cJSON_IsObject(msg))
         why = "Invalid Request: a message must be a JSON object";
-    else if (!cJSON_IsString(mcp__json_get(msg, "jsonrpc")) ||
-             strcmp(mcp__json_str(msg, "jsonrpc"), "2.0") != 0)
+    else if (!cJSON_IsString(jsonrpc) || strcmp(jsonrpc->valuestring, "2.0") != 0)
         why = "Invalid Request: \"jsonrpc\" must be \"2.0\"";
     else if (id && !valid_id(id))
         why = cJSON_IsNull(id) ? "Invalid Request: \"id\" must not be null"
