@@ -553,10 +553,14 @@ static double now_ms(const struct mcp__request *req)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void audit(struct mcp__request *req, const char *kind, const char *target, const cJSON *args,
+/* `target` and `args` are the members of the request's params so named. */
+static void audit(struct mcp__request *req, const char *kind, const char *target, const char *args,
                   double started)
 {
-    if (!req->srv->audit || !target)
+    if (!req->srv->audit)
+        return;
+    const char *name = mcp__json_str(req->params, target);
+    if (!name)
         return;
     const char *outcome = "ok";
     if (req->silent)
@@ -570,15 +574,16 @@ static void audit(struct mcp__request *req, const char *kind, const char *target
         outcome = "input_required";
     else if (mcp__json_bool(req->result, "isError", false))
         outcome = "tool_error";
-    mcp__audit_record(req->srv, &req->call, kind, target, args, outcome, now_ms(req) - started);
+    mcp__audit_record(req->srv, &req->call, kind, name,
+                      args ? mcp__json_get(req->params, args) : NULL, outcome,
+                      now_ms(req) - started);
 }
 
 int mcp__method_tools_call(struct mcp__request *req)
 {
     double started = now_ms(req);
     int rc = call_tool(req);
-    audit(req, "tool", mcp__json_str(req->params, "name"), mcp__json_get(req->params, "arguments"),
-          started);
+    audit(req, "tool", "name", "arguments", started);
     if (req->call.task) { /* the response went out long ago: the outcome is the task's */
         mcp__task_finish(req, rc);
         rc = 0;
@@ -590,7 +595,7 @@ int mcp__method_resources_read(struct mcp__request *req)
 {
     double started = now_ms(req);
     int rc = read_resource(req);
-    audit(req, "resource", mcp__json_str(req->params, "uri"), NULL, started);
+    audit(req, "resource", "uri", NULL, started);
     return rc;
 }
 
