@@ -155,10 +155,8 @@ struct printer {
     bool counting; /* only len is kept: how long the text would be */
 };
 
-static bool grow(struct printer *p, size_t extra)
+static bool grow_slow(struct printer *p, size_t extra)
 {
-    if (p->counting || extra < p->cap - p->len)
-        return true; /* room for extra bytes and the final NUL */
     if (extra > SIZE_MAX / 4 - p->len)
         return false;
     size_t cap = p->cap ? p->cap : 256;
@@ -172,7 +170,14 @@ static bool grow(struct printer *p, size_t extra)
     return true;
 }
 
-static bool put(struct printer *p, const char *s, size_t n)
+/* Makes room for `extra` more bytes and the final NUL. Inline, as put is: an answer is a few
+ * dozen short pieces, and the calls cost more than the copies. */
+static inline bool grow(struct printer *p, size_t extra)
+{
+    return p->counting || extra < p->cap - p->len || grow_slow(p, extra);
+}
+
+static inline bool put(struct printer *p, const char *s, size_t n)
 {
     if (p->counting) {
         p->len += n;
@@ -180,7 +185,10 @@ static bool put(struct printer *p, const char *s, size_t n)
     }
     if (!grow(p, n))
         return false;
-    memcpy(p->data + p->len, s, n);
+    if (n == 1)
+        p->data[p->len] = *s; /* punctuation: no call to memcpy */
+    else
+        memcpy(p->data + p->len, s, n);
     p->len += n;
     return true;
 }
