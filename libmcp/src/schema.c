@@ -684,8 +684,7 @@ static int translate_pattern(const char *src, struct mcp__buf *out, char *err, s
 }
 
 /* Compiles an ECMA-262 pattern. Returns 0 (free `re` with regfree), MCP_ENOMEM, or
- * MCP_EINVAL with the reason in err. Compiled per use: the schema is const and shared between
- * threads, and regcomp of a short pattern costs microseconds. */
+ * MCP_EINVAL with the reason in err. */
 static int compile_pattern(const char *pattern, regex_t *re, char *err, size_t errlen)
 {
     struct mcp__buf ere;
@@ -1027,37 +1026,55 @@ static const cJSON *resolve_ref(const cJSON *root, const char *ref)
     return cJSON_IsObject(node) || cJSON_IsBool(node) ? node : NULL;
 }
 
-/* --- Validation state. */
+/* --- The compiled schema: what validation would otherwise find out again on every call.
+ * Built by mcp__schema_compile and only read afterwards, so threads share it without a lock. */
 
-/* The keywords one schema object uses, found once per validation rather than once per value
- * it applies to: an array's item schema meets every item. Kept for schemas of up to
- * COMPILED_ARGS keywords, in a small open-addressed table keyed by the schema's address. */
-#define COMPILED_BITS 6
-#define COMPILED_SLOTS (1 << COMPILED_BITS)
-#define COMPILED_PROBES 4
-#define COMPILED_ARGS 12
-struct schema_keywords {
-    uint64_t used;                    /* bit k: keywords[k] is present and has a handler */
-    size_t n;                         /* bits set in used */
-    const cJSON *args[COMPILED_ARGS]; /* their values, in table order */
+/* A pattern of the schema: the value of "pattern", or one key of "patternProperties". */
+struct pattern {
+    regex_t re;          /* when compiled */
+    const char *source;  /* the ECMA-262 pattern, for messages */
+    const cJSON *schema; /* patternProperties: the key's subschema */
+    bool compiled;
+    char why[128]; /* otherwise: why libmcp cannot use it (told when validation meets it) */
 };
 
-struct validation {
+/* One schema object of the document. */
+struct node {
+    const cJSON *schema;
+    uint64_t used;           /* bit k: keywords[k] is present and has a handler */
+    size_t args;             /* their values: mcp__schema.args from this index on, in order */
+    const cJSON *ref;        /* what "$ref" resolves to, or NULL */
+    struct pattern *pattern; /* "pattern", when it is a string (owned) */
+    struct pattern *props;   /* the keys of "patternProperties", in order (owned) */
+    size_t nprops;
+};
+
+struct mcp__schema {
     const cJSON *root;
+    struct node *nodes; /* every schema object validation can reach, root first */
+    size_t nnodes, nodes_cap;
+    size_t *slots; /* nodes by address, open-addressed: index + 1, or 0 for an empty slot */
+    unsigned bits; /* 2^bits slots, at most half of them used */
+    const cJSON **args;
+    size_t nargs, args_cap;
+};
+
+/* --- Validation state. */
+
+struct validation {
+    const struct mcp__schema *s;
     struct out msg;
     char path[PATH_LEN]; /* the argument being validated: "address.zip", "tags[2]" */
     size_t pathlen;
     int frames;
     long steps;
     bool naming; /* inside propertyNames: the instance is an argument's name */
-    const cJSON *compiled_for[COMPILED_SLOTS]; /* each slot's schema; NULL: empty */
-    /* Last, and not cleared: a slot is read only once compiled_for names it. */
-    struct schema_keywords compiled[COMPILED_SLOTS];
 };
 
 /* Where a keyword applies: its schema object and the instance, with the depth counters. */
 struct at {
     const cJSON *schema;
+    const struct node *node; /* the schema, compiled */
     const cJSON *inst;
     int depth; /* instance levels descended */
     int refs;  /* $refs followed since the last descent */
@@ -1343,89 +1360,57 @@ static int v_properties(struct validation *v, const struct at *at, const cJSON *
     return 0;
 }
 
-/* The compiled keys of patternProperties, for one instance object. */
-struct patterns {
-    struct compiled {
-        regex_t re;
-        const cJSON *schema;
-    } * items;
-    size_t n; /* compiled so far */
-};
-
-static void patterns_release(struct patterns *ps)
+/* Fails the validation when a key of the schema's patternProperties could not be compiled:
+ * only a schema that mcp__schema_check never saw can have one. */
+static int props_usable(struct validation *v, const struct node *n)
 {
-    for (size_t i = 0; i < ps->n; i++)
-        regfree(&ps->items[i].re);
-    mcp__free(ps->items);
-    ps->items = NULL;
-    ps->n = 0;
-}
-
-static int patterns_compile(struct validation *v, const cJSON *map, struct patterns *ps)
-{
-    size_t count = (size_t)cJSON_GetArraySize(map);
-    const cJSON *p;
-    int rc = 0;
-    ps->n = 0;
-    ps->items = mcp__calloc(count, sizeof(*ps->items));
-    if (!ps->items)
-        return MCP_ENOMEM;
-    cJSON_ArrayForEach (p, map) {
-        char why[128];
-        rc = compile_pattern(p->string, &ps->items[ps->n].re, why, sizeof why);
-        if (rc == MCP_EINVAL) {
+    for (size_t i = 0; i < n->nprops; i++) {
+        if (!n->props[i].compiled) {
             out_reset(&v->msg);
             out_addf(&v->msg, "the schema's patternProperties key '%s' cannot be used: %s",
-                     p->string, why);
-            rc = ABORT;
+                     n->props[i].source, n->props[i].why);
+            return ABORT;
         }
-        if (rc)
-            break;
-        ps->items[ps->n++].schema = p;
     }
-    if (rc)
-        patterns_release(ps);
-    return rc;
+    return 0;
 }
 
 static int v_pattern_properties(struct validation *v, const struct at *at, const cJSON *arg)
 {
-    struct patterns ps;
+    const struct node *n = at->node;
     const cJSON *m;
     if (!cJSON_IsObject(at->inst) || !cJSON_IsObject(arg))
         return 0;
-    int rc = patterns_compile(v, arg, &ps);
+    int rc = props_usable(v, n);
     if (rc)
         return rc;
     cJSON_ArrayForEach (m, at->inst) {
-        for (size_t i = 0; i < ps.n && !rc; i++) {
+        for (size_t i = 0; i < n->nprops && !rc; i++) {
             bool hit;
-            rc = match(&ps.items[i].re, m->string, &hit);
+            rc = match(&n->props[i].re, m->string, &hit);
             if (!rc && hit)
-                rc = descend_key(v, at, ps.items[i].schema, m->string, m);
+                rc = descend_key(v, at, n->props[i].schema, m->string, m);
         }
         if (rc)
             break;
     }
-    patterns_release(&ps);
     return rc;
 }
 
 static int v_additional_properties(struct validation *v, const struct at *at, const cJSON *arg)
 {
     const cJSON *props = cJSON_GetObjectItemCaseSensitive(at->schema, "properties");
-    const cJSON *pats = cJSON_GetObjectItemCaseSensitive(at->schema, "patternProperties");
-    struct patterns ps = {NULL, 0};
+    const struct node *n = at->node;
     const cJSON *m;
-    int rc = 0;
     if (!cJSON_IsObject(at->inst) || cJSON_IsTrue(arg))
         return 0;
-    if (cJSON_IsObject(pats) && (rc = patterns_compile(v, pats, &ps)))
+    int rc = props_usable(v, n);
+    if (rc)
         return rc;
     cJSON_ArrayForEach (m, at->inst) {
         bool hit = cJSON_IsObject(props) && cJSON_GetObjectItemCaseSensitive(props, m->string);
-        for (size_t i = 0; i < ps.n && !hit && !rc; i++)
-            rc = match(&ps.items[i].re, m->string, &hit);
+        for (size_t i = 0; i < n->nprops && !hit && !rc; i++)
+            rc = match(&n->props[i].re, m->string, &hit);
         if (rc)
             break;
         if (hit)
@@ -1441,7 +1426,6 @@ static int v_additional_properties(struct validation *v, const struct at *at, co
         if ((rc = descend_key(v, at, arg, m->string, m)))
             break;
     }
-    patterns_release(&ps);
     return rc;
 }
 
@@ -1762,21 +1746,16 @@ static int v_max_length(struct validation *v, const struct at *at, const cJSON *
 
 static int v_pattern(struct validation *v, const struct at *at, const cJSON *arg)
 {
-    regex_t re;
-    char why[128];
+    const struct pattern *p = at->node->pattern; /* compiled when arg is a string */
     bool hit;
     if (!cJSON_IsString(at->inst) || !cJSON_IsString(arg))
         return 0;
-    int rc = compile_pattern(arg->valuestring, &re, why, sizeof why);
-    if (rc == MCP_EINVAL) {
+    if (!p->compiled) {
         out_reset(&v->msg);
-        out_addf(&v->msg, "the schema's pattern %s cannot be used: %s", arg->valuestring, why);
+        out_addf(&v->msg, "the schema's pattern %s cannot be used: %s", arg->valuestring, p->why);
         return ABORT;
     }
-    if (rc)
-        return rc;
-    rc = match(&re, at->inst->valuestring, &hit);
-    regfree(&re);
+    int rc = match(&p->re, at->inst->valuestring, &hit);
     if (rc || hit)
         return rc;
     return fail(v, "must match the pattern %s (pattern)", arg->valuestring);
@@ -1904,7 +1883,7 @@ static int v_if(struct validation *v, const struct at *at, const cJSON *arg)
 
 static int v_ref(struct validation *v, const struct at *at, const cJSON *arg)
 {
-    const cJSON *target = cJSON_IsString(arg) ? resolve_ref(v->root, arg->valuestring) : NULL;
+    const cJSON *target = at->node->ref;
     if (!target) {
         out_reset(&v->msg);
         out_addf(&v->msg, "the schema's $ref ");
@@ -2045,49 +2024,230 @@ static int keyword_index(const char *name)
     return -1;
 }
 
-/* The keywords with a handler that `schema` uses, as a set of table indexes, and their values
- * into args in table order (the order decides the message when several fail). A member
- * repeated in the schema counts once, the first. */
-static uint64_t keywords_used(struct validation *v, const cJSON *schema, const cJSON **args)
+/* --- Compiling: once per schema, when its tool is added (or for one mcp__schema_validate). */
+
+static uint64_t bit(size_t k)
 {
-    /* Fibonacci hashing: the top bits of the address times 2^64 / phi. */
-    size_t home = (size_t)(((uint64_t)(uintptr_t)schema * UINT64_C(0x9E3779B97F4A7C15)) >>
-                           (64 - COMPILED_BITS));
-    size_t free_slot = COMPILED_SLOTS; /* none */
-    for (size_t i = 0; i < COMPILED_PROBES; i++) {
-        size_t slot = (home + i) & (COMPILED_SLOTS - 1);
-        if (v->compiled_for[slot] == schema) {
-            const struct schema_keywords *c = &v->compiled[slot];
-            memcpy(args, c->args, c->n * sizeof *args);
-            return c->used;
-        }
-        if (!v->compiled_for[slot] && free_slot == COMPILED_SLOTS)
-            free_slot = slot;
+    return UINT64_C(1) << k;
+}
+
+/* Fibonacci hashing: the top bits of the address times 2^64 / phi. */
+static size_t home_slot(const cJSON *schema, unsigned bits)
+{
+    return (size_t)(((uint64_t)(uintptr_t)schema * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
+}
+
+static const struct node *node_of(const struct mcp__schema *s, const cJSON *schema)
+{
+    size_t mask = ((size_t)1 << s->bits) - 1;
+    for (size_t slot = home_slot(schema, s->bits); s->slots[slot]; slot = (slot + 1) & mask)
+        if (s->nodes[s->slots[slot] - 1].schema == schema)
+            return &s->nodes[s->slots[slot] - 1];
+    return NULL;
+}
+
+static void put_slot(struct mcp__schema *s, size_t index)
+{
+    size_t mask = ((size_t)1 << s->bits) - 1;
+    size_t slot = home_slot(s->nodes[index].schema, s->bits);
+    while (s->slots[slot])
+        slot = (slot + 1) & mask;
+    s->slots[slot] = index + 1;
+}
+
+/* Doubles the slots when the next node would fill more than half of them. */
+static int make_room(struct mcp__schema *s)
+{
+    if (2 * (s->nnodes + 1) > ((size_t)1 << s->bits)) {
+        size_t *slots = mcp__calloc((size_t)2 << s->bits, sizeof(*slots));
+        if (!slots)
+            return MCP_ENOMEM;
+        mcp__free(s->slots);
+        s->slots = slots;
+        s->bits++;
+        for (size_t i = 0; i < s->nnodes; i++)
+            put_slot(s, i);
     }
-    const cJSON *by_index[NKEYWORDS];
-    uint64_t used = 0;
-    for (const cJSON *m = schema->child; m; m = m->next) {
+    if (s->nnodes == s->nodes_cap) {
+        size_t cap = s->nodes_cap * 2;
+        struct node *nodes = mcp__reallocarray(s->nodes, cap, sizeof(*nodes));
+        if (!nodes)
+            return MCP_ENOMEM;
+        s->nodes = nodes;
+        s->nodes_cap = cap;
+    }
+    return 0;
+}
+
+/* Queues `schema` to be compiled, unless it is not an object (booleans need nothing) or is
+ * queued already (a $ref target is also reached through $defs). */
+static int add_node(struct mcp__schema *s, const cJSON *schema)
+{
+    if (!cJSON_IsObject(schema) || node_of(s, schema))
+        return 0;
+    int rc = make_room(s);
+    if (rc)
+        return rc;
+    memset(&s->nodes[s->nnodes], 0, sizeof(s->nodes[0]));
+    s->nodes[s->nnodes].schema = schema;
+    put_slot(s, s->nnodes++);
+    return 0;
+}
+
+static int add_arg(struct mcp__schema *s, const cJSON *arg)
+{
+    if (s->nargs == s->args_cap) {
+        size_t cap = s->args_cap * 2;
+        const cJSON **args = mcp__reallocarray(s->args, cap, sizeof(*args));
+        if (!args)
+            return MCP_ENOMEM;
+        s->args = args;
+        s->args_cap = cap;
+    }
+    s->args[s->nargs++] = arg;
+    return 0;
+}
+
+/* Compiles a pattern once, for validation only to match. glibc's regexec locks the compiled
+ * pattern while it runs (MT-Safe in its manual), so threads can share it. */
+static int add_pattern(struct pattern *p, const char *source, const cJSON *schema)
+{
+    p->source = source;
+    p->schema = schema;
+    int rc = compile_pattern(source, &p->re, p->why, sizeof p->why);
+    p->compiled = rc == 0;
+    return rc == MCP_EINVAL ? 0 : rc; /* told only if validation meets it */
+}
+
+static void free_patterns(struct pattern *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i].compiled)
+            regfree(&p[i].re);
+    mcp__free(p);
+}
+
+/* Queues the subschemas in member `m` of node `n` and compiles its patterns and $ref. These
+ * are exactly the places validation descends into, so every node it meets is compiled. */
+static int add_subschemas(struct mcp__schema *s, struct node *n, enum shape shape, const cJSON *m)
+{
+    const cJSON *sub;
+    int rc = 0;
+    switch (shape) {
+    case SCHEMA:
+        return add_node(s, m);
+    case SCHEMA_LIST:
+        if (cJSON_IsArray(m))
+            for (sub = m->child; sub && !rc; sub = sub->next)
+                rc = add_node(s, sub);
+        return rc;
+    case SCHEMA_MAP:
+        if (cJSON_IsObject(m))
+            for (sub = m->child; sub && !rc; sub = sub->next)
+                rc = add_node(s, sub);
+        return rc;
+    case PATTERN_MAP:
+        if (!cJSON_IsObject(m) || !m->child)
+            return 0;
+        if (!(n->props = mcp__calloc((size_t)cJSON_GetArraySize(m), sizeof(*n->props))))
+            return MCP_ENOMEM;
+        for (sub = m->child; sub && !rc; sub = sub->next) {
+            rc = add_pattern(&n->props[n->nprops++], sub->string, sub);
+            if (!rc)
+                rc = add_node(s, sub);
+        }
+        return rc;
+    case PATTERN:
+        if (!cJSON_IsString(m))
+            return 0;
+        if (!(n->pattern = mcp__calloc(1, sizeof(*n->pattern))))
+            return MCP_ENOMEM;
+        return add_pattern(n->pattern, m->valuestring, NULL);
+    case REF:
+        if (!cJSON_IsString(m))
+            return 0;
+        n->ref = resolve_ref(s->root, m->valuestring);
+        return add_node(s, n->ref);
+    default:
+        return 0;
+    }
+}
+
+/* Compiles node i: the keywords with a handler it uses and their values, in table order (the
+ * order decides the message when several fail), and queues the schemas below it. Of a member
+ * repeated in the schema only the first counts, as cJSON_GetObjectItemCaseSensitive finds it. */
+static int compile_node(struct mcp__schema *s, size_t i)
+{
+    struct node n = s->nodes[i]; /* a copy: add_node may move the array */
+    const cJSON *by_index[NKEYWORDS] = {NULL};
+    uint64_t seen = 0;
+    int rc = 0;
+    n.args = s->nargs;
+    for (const cJSON *m = n.schema->child; m && !rc; m = m->next) {
         int k = keyword_index(m->string);
-        if (k >= 0 && keywords[k].validate && !(used & (UINT64_C(1) << k))) {
-            used |= UINT64_C(1) << k;
+        if (k < 0 || (seen & bit((size_t)k)))
+            continue;
+        seen |= bit((size_t)k);
+        if (keywords[k].validate) {
+            n.used |= bit((size_t)k);
             by_index[k] = m;
         }
+        rc = add_subschemas(s, &n, keywords[k].shape, m);
     }
-    size_t n = 0;
-    for (size_t k = 0; k < NKEYWORDS; k++)
-        if (used & (UINT64_C(1) << k))
-            args[n++] = by_index[k];
-    if (n <= COMPILED_ARGS) {
-        /* When the probed slots are full, the home one is taken over. */
-        size_t slot = free_slot < COMPILED_SLOTS ? free_slot : home & (COMPILED_SLOTS - 1);
-        struct schema_keywords *c = &v->compiled[slot];
-        v->compiled_for[slot] = schema;
-        c->used = used;
-        c->n = n;
-        memcpy(c->args, args, n * sizeof *args);
-    }
-    return used;
+    for (size_t k = 0; k < NKEYWORDS && !rc; k++)
+        if (n.used & bit(k))
+            rc = add_arg(s, by_index[k]);
+    s->nodes[i] = n;
+    return rc;
 }
+
+/* Compiles `schema` without checking it first: what cannot be used is told when validation
+ * meets it, as mcp__schema_validate has always done for schemas nobody checked. */
+static int compile(const cJSON *schema, struct mcp__schema **out)
+{
+    struct mcp__schema *s = mcp__malloc(sizeof(*s));
+    int rc = MCP_ENOMEM;
+    if (!s)
+        return rc;
+    *s = (struct mcp__schema){.root = schema, .bits = 3, .nodes_cap = 4, .args_cap = 8};
+    s->slots = mcp__calloc((size_t)1 << s->bits, sizeof(*s->slots));
+    s->nodes = mcp__calloc(s->nodes_cap, sizeof(*s->nodes));
+    s->args = mcp__calloc(s->args_cap, sizeof(*s->args));
+    if (s->slots && s->nodes && s->args)
+        rc = add_node(s, schema);
+    /* Breadth first, with the nodes as the queue: a schema can nest deeper than the stack
+     * allows recursion (validation stops at MAX_FRAMES). */
+    for (size_t i = 0; !rc && i < s->nnodes; i++)
+        rc = compile_node(s, i);
+    if (rc) {
+        mcp__schema_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+int mcp__schema_compile(const cJSON *schema, char *msg, size_t msglen, struct mcp__schema **out)
+{
+    int rc = mcp__schema_check(schema, msg, msglen);
+    return rc ? rc : compile(schema, out);
+}
+
+void mcp__schema_free(struct mcp__schema *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nnodes; i++) {
+        free_patterns(s->nodes[i].pattern, s->nodes[i].pattern ? 1 : 0);
+        free_patterns(s->nodes[i].props, s->nodes[i].nprops);
+    }
+    mcp__free(s->args);
+    mcp__free(s->slots);
+    mcp__free(s->nodes);
+    mcp__free(s);
+}
+
+/* --- Validating. */
 
 static int validate(struct validation *v, const cJSON *schema, const cJSON *inst, int depth,
                     int refs)
@@ -2113,34 +2273,53 @@ static int validate(struct validation *v, const cJSON *schema, const cJSON *inst
         fail(v, "cannot be validated: the schema nests more than %d subschemas deep", MAX_FRAMES);
         return ABORT;
     }
+    const struct node *n = node_of(v->s, schema);
+    if (!n) { /* compiling queues every subschema validation descends into */
+        fail(v, "cannot be validated: the schema was not compiled");
+        return ABORT;
+    }
     v->frames++;
-    struct at at = {schema, inst, depth, refs};
-    const cJSON *args[NKEYWORDS];
-    uint64_t used = keywords_used(v, schema, args);
+    struct at at = {schema, n, inst, depth, refs};
+    const cJSON *const *args = v->s->args + n->args;
     int rc = 0;
-    for (size_t j = 0; used && !rc; used &= used - 1)
-        rc = keywords[__builtin_ctzll(used)].validate(v, &at, args[j++]);
+    for (uint64_t used = n->used; used && !rc; used &= used - 1)
+        rc = keywords[__builtin_ctzll(used)].validate(v, &at, *args++);
     v->frames--;
     return rc;
 }
 
-int mcp__schema_validate(const cJSON *schema, const cJSON *instance, char *msg, size_t msglen)
+int mcp__schema_validate_compiled(const struct mcp__schema *s, const cJSON *instance, char *msg,
+                                  size_t msglen)
 {
     struct validation v;
-    memset(&v, 0, offsetof(struct validation, compiled)); /* the table of 7 KiB needs no clearing */
-    v.root = schema;
+    memset(&v, 0, sizeof v);
+    v.s = s;
     out_init(&v.msg, msg, msglen);
-    if (!schema)
+    if (!s)
         return 0;
     if (!instance) {
         out_addf(&v.msg, "arguments are missing");
         return MCP_EINVAL;
     }
-    int rc = validate(&v, schema, instance, 0, 0);
+    int rc = validate(&v, s->root, instance, 0, 0);
     if (rc == ABORT)
         rc = MCP_EINVAL;
     if (!rc)
         out_reset(&v.msg); /* branches tried on the way may have left text */
+    return rc;
+}
+
+int mcp__schema_validate(const cJSON *schema, const cJSON *instance, char *msg, size_t msglen)
+{
+    struct mcp__schema *s = NULL;
+    int rc = schema ? compile(schema, &s) : 0;
+    if (rc) {
+        struct out o;
+        out_init(&o, msg, msglen); /* "" */
+        return rc;
+    }
+    rc = mcp__schema_validate_compiled(s, instance, msg, msglen);
+    mcp__schema_free(s);
     return rc;
 }
 

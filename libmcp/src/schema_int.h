@@ -11,11 +11,13 @@
  * what cannot be translated (look-around, back-references, \b, non-ASCII inside [...]) is
  * rejected by mcp__schema_check. Matching is byte-wise in the C locale, so `.` and negated
  * classes match one byte of a multi-byte character, and \s matches only ASCII white space.
- * Each pattern is compiled when used: the schema is shared and const, so there is nowhere to
- * cache it, and compiling a short pattern costs microseconds.
  *
- * Both functions only read their arguments, keep no state and are safe to call from any
- * thread. */
+ * A tool's schemas never change once it is added, so they are compiled then
+ * (mcp__schema_compile): every schema object's keywords and their values, each $ref's target
+ * and each pattern's regex_t, found once rather than on every call. The compiled form is only
+ * read afterwards; any number of threads may validate against it at once.
+ *
+ * No function here keeps state between calls; all are safe to call from any thread. */
 #ifndef MCP_SCHEMA_INT_H
 #define MCP_SCHEMA_INT_H
 
@@ -43,7 +45,26 @@ int mcp__schema_check(const cJSON *schema, char *msg, size_t msglen);
  * the instance, or the schema would take more than 10 million subschema evaluations (anyOf or
  * oneOf branches that all recurse); MCP_ENOMEM on allocation failure. A NULL schema accepts
  * everything.
- * `msg` is as for mcp__schema_check; a message too long for it ends in "...". */
+ * `msg` is as for mcp__schema_check; a message too long for it ends in "...".
+ * It compiles `schema` for this one call: a schema used on every call is compiled once with
+ * mcp__schema_compile instead. */
 int mcp__schema_validate(const cJSON *schema, const cJSON *instance, char *msg, size_t msglen);
+
+/* A schema compiled for validation. It borrows the schema's cJSON tree, which must outlive it. */
+struct mcp__schema;
+
+/* Checks `schema` (borrowed) as mcp__schema_check does, then compiles it. Returns 0 with the
+ * compiled form in *out (free it with mcp__schema_free), MCP_EINVAL with the sentence of
+ * mcp__schema_check in `msg`, or MCP_ENOMEM; *out is written only on success. */
+int mcp__schema_compile(const cJSON *schema, char *msg, size_t msglen, struct mcp__schema **out);
+
+/* Frees a compiled schema; NULL is a no-op. */
+void mcp__schema_free(struct mcp__schema *s);
+
+/* Validates `instance` (borrowed) against the compiled schema `s` (borrowed; NULL accepts
+ * everything): the same results and messages as mcp__schema_validate on the schema `s` was
+ * compiled from. Any number of threads may share one `s`. */
+int mcp__schema_validate_compiled(const struct mcp__schema *s, const cJSON *instance, char *msg,
+                                  size_t msglen);
 
 #endif

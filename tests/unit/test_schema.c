@@ -2,6 +2,7 @@
  * $ref cycles, patterns, check() at registration, and allocation failures. */
 #include "schema_int.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -799,6 +800,171 @@ static void test_alloc_failures(void)
                   "[\"a\",\"b\",\"a\"]", MCP_EINVAL);
 }
 
+/* A schema that uses everything compiling prepares: patterns, patternProperties, $refs into
+ * $defs, to an $anchor and to a place no keyword leads to, if/then/else and oneOf. */
+static const char compiled_schema[] =
+    "{\"type\":\"object\",\"$defs\":{\"id\":{\"type\":\"string\",\"pattern\":\"^[a-z]\\\\d+$\"},"
+    "\"tag\":{\"$anchor\":\"tag\",\"type\":\"string\",\"maxLength\":5}},"
+    "\"x-extra\":{\"n\":{\"type\":\"integer\",\"maximum\":9}},"
+    "\"properties\":{\"id\":{\"$ref\":\"#/$defs/id\"},\"tags\":{\"type\":\"array\","
+    "\"items\":{\"$ref\":\"#tag\"},\"uniqueItems\":true},\"n\":{\"$ref\":\"#/x-extra/n\"},"
+    "\"mode\":{\"oneOf\":[{\"const\":\"a\"},{\"pattern\":\"^b+$\"}]},"
+    "\"when\":{\"if\":{\"type\":\"string\"},\"then\":{\"format\":\"date\"},"
+    "\"else\":{\"type\":\"integer\"}}},"
+    "\"patternProperties\":{\"^x-\":{\"type\":\"string\"},\"^y\\\\d$\":{\"type\":\"number\"}},"
+    "\"propertyNames\":{\"pattern\":\"^[a-z][a-z0-9-]*$\"},"
+    "\"additionalProperties\":false,\"required\":[\"id\"]}";
+
+static const char *const compiled_instances[] = {
+    "{\"id\":\"a12\"}",
+    "{\"id\":\"a12\",\"tags\":[\"t\",\"u\"],\"n\":9,\"mode\":\"bbb\",\"when\":\"2025-01-31\","
+    "\"x-a\":\"b\",\"y1\":1.5}",
+    "{\"id\":\"12\"}",
+    "{}",
+    "{\"id\":\"a1\",\"tags\":[\"t\",\"toolong\"]}",
+    "{\"id\":\"a1\",\"tags\":[\"t\",\"t\"]}",
+    "{\"id\":\"a1\",\"n\":10}",
+    "{\"id\":\"a1\",\"mode\":\"c\"}",
+    "{\"id\":\"a1\",\"when\":\"tomorrow\"}",
+    "{\"id\":\"a1\",\"when\":1.5}",
+    "{\"id\":\"a1\",\"x-a\":1}",
+    "{\"id\":\"a1\",\"y1\":\"s\"}",
+    "{\"id\":\"a1\",\"y12\":1}",
+    "{\"id\":\"a1\",\"Bad\":1}",
+    "[1]",
+};
+
+/* One compiled schema validates as the schema does one-off, call after call: nothing of one
+ * validation stays behind for the next. */
+static void test_compiled(void)
+{
+    cJSON *schema = parse(compiled_schema);
+    struct mcp__schema *s = NULL;
+    char one_off[512];
+    size_t n = sizeof compiled_instances / sizeof compiled_instances[0];
+    CHECK_INT(mcp__schema_compile(schema, msg, sizeof msg, &s), 0);
+    CHECK_STR(msg, "");
+    CHECK(s != NULL);
+    for (int round = 0; round < 3; round++) {
+        for (size_t k = 0; k < n; k++) {
+            size_t i = round == 1 ? n - 1 - k : k; /* the second round backwards */
+            cJSON *inst = parse(compiled_instances[i]);
+            int want = mcp__schema_validate(schema, inst, one_off, sizeof one_off);
+            CHECK_INT(want, i < 2 ? 0 : MCP_EINVAL);
+            CHECK_INT(mcp__schema_validate_compiled(s, inst, msg, sizeof msg), want);
+            CHECK_STR(msg, one_off);
+            cJSON_Delete(inst);
+        }
+    }
+    cJSON *inst = parse("{\"id\":\"a1\",\"n\":10}");
+    CHECK_INT(mcp__schema_validate_compiled(s, inst, msg, sizeof msg), MCP_EINVAL);
+    CHECK_STR(msg, "argument 'n' must be at most 9 (maximum)");
+    CHECK_INT(mcp__schema_validate_compiled(s, NULL, msg, sizeof msg), MCP_EINVAL);
+    CHECK_STR(msg, "arguments are missing");
+    CHECK_INT(mcp__schema_validate_compiled(NULL, inst, msg, sizeof msg), 0);
+    cJSON_Delete(inst);
+    mcp__schema_free(s);
+    mcp__schema_free(NULL);
+    cJSON_Delete(schema);
+
+    /* Compiling checks first: what mcp__schema_check refuses is not compiled. */
+    const char *bad[] = {"{\"unevaluatedProperties\":false}", "{\"pattern\":\"(?=x)\"}",
+                         "{\"$ref\":\"#/$defs/missing\"}", "3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        schema = parse(bad[i]);
+        s = NULL;
+        CHECK_INT(mcp__schema_check(schema, one_off, sizeof one_off), MCP_EINVAL);
+        CHECK_INT(mcp__schema_compile(schema, msg, sizeof msg, &s), MCP_EINVAL);
+        CHECK_STR(msg, one_off);
+        CHECK(s == NULL);
+        cJSON_Delete(schema);
+    }
+    /* Booleans compile too. */
+    schema = parse("false");
+    inst = parse("1");
+    CHECK_INT(mcp__schema_compile(schema, msg, sizeof msg, &s), 0);
+    CHECK_INT(mcp__schema_validate_compiled(s, inst, msg, sizeof msg), MCP_EINVAL);
+    CHECK_STR(msg, "arguments are not allowed (the schema is false)");
+    mcp__schema_free(s);
+    cJSON_Delete(inst);
+    cJSON_Delete(schema);
+}
+
+/* A schema nobody checked may hold what cannot be used; one-off validation tells it only
+ * where the instance meets it, as when patterns were compiled on use. */
+static void test_unchecked(void)
+{
+    const char *pat = "{\"properties\":{\"a\":{\"pattern\":\"(?=x)\"}}}";
+    VALID(pat, "{\"b\":\"x\"}");
+    VALID(pat, "{\"a\":1}");
+    REJECTS(pat, "{\"a\":\"x\"}",
+            "the schema's pattern (?=x) cannot be used: look-ahead and look-behind groups are "
+            "not supported");
+    const char *props = "{\"patternProperties\":{\"^a\":{},\"[z-a]\":{}}}";
+    VALID(props, "[\"a\"]");
+    REJECTS(props, "{}",
+            "the schema's patternProperties key '[z-a]' cannot be used: a range inside [...] "
+            "is out of order");
+    REJECTS("{\"patternProperties\":{\"(\":{}},\"additionalProperties\":false}", "{\"a\":1}",
+            "the schema's patternProperties key '(' cannot be used: Unmatched ( or \\(");
+    /* Not swallowed by anyOf or turned into success by not. */
+    INVALID("{\"anyOf\":[{\"pattern\":\"\\\\bx\"},true]}", "\"x\"");
+    INVALID("{\"not\":{\"pattern\":\"\\\\bx\"}}", "\"x\"");
+    const char *ref = "{\"properties\":{\"a\":{\"$ref\":\"#/nowhere\"}}}";
+    VALID(ref, "{\"b\":1}");
+    REJECTS(ref, "{\"a\":1}",
+            "the schema's $ref \"#/nowhere\" does not resolve to a schema in the same document");
+}
+
+/* Validations on many threads at once share one compiled schema and its patterns; run under
+ * ThreadSanitizer by `make VARIANT=tsan test-unit`. */
+#define THREADS 8
+#define ROUNDS 1000
+
+struct worker {
+    const struct mcp__schema *s;
+    cJSON *good, *bad;
+    int failures;
+};
+
+static void *validate_many(void *arg)
+{
+    struct worker *w = arg;
+    char out[512];
+    for (int i = 0; i < ROUNDS; i++) {
+        if (mcp__schema_validate_compiled(w->s, w->good, out, sizeof out) != 0 || out[0])
+            w->failures++;
+        if (mcp__schema_validate_compiled(w->s, w->bad, out, sizeof out) != MCP_EINVAL ||
+            strcmp(out, "argument 'y1' must be a number, not a string (type)") != 0)
+            w->failures++;
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    cJSON *schema = parse(compiled_schema);
+    struct mcp__schema *s = NULL;
+    struct worker w[THREADS];
+    pthread_t t[THREADS];
+    CHECK_INT(mcp__schema_compile(schema, msg, sizeof msg, &s), 0);
+    for (int i = 0; i < THREADS; i++) {
+        w[i].s = s;
+        w[i].good = parse(compiled_instances[1]);
+        w[i].bad = parse("{\"id\":\"a1\",\"tags\":[\"t\"],\"x-b\":\"c\",\"y1\":\"s\"}");
+        w[i].failures = 0;
+        CHECK_INT(pthread_create(&t[i], NULL, validate_many, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_INT(w[i].failures, 0);
+        cJSON_Delete(w[i].good);
+        cJSON_Delete(w[i].bad);
+    }
+    mcp__schema_free(s);
+    cJSON_Delete(schema);
+}
+
 int main(void)
 {
     mcp__alloc_init();
@@ -816,6 +982,9 @@ int main(void)
     test_refs();
     test_limits();
     test_check();
+    test_compiled();
+    test_unchecked();
+    test_threads();
     test_alloc_failures();
     return test_report();
 }
