@@ -213,7 +213,7 @@ static void check_structured(struct mcp_call *call, const struct mcp__entry *e)
     char msg[512];
     if (!call->structured || !e->output_schema)
         return;
-    if (mcp__schema_validate(e->output_schema, call->structured, msg, sizeof msg)) {
+    if (mcp__schema_validate_compiled(e->output_compiled, call->structured, msg, sizeof msg)) {
         cJSON_Delete(call->structured);
         call->structured = NULL;
         cJSON_Delete(call->items);
@@ -370,7 +370,7 @@ static int call_tool(struct mcp__request *req)
         return MCP_ENOMEM;
 
     char msg[512];
-    int rc = mcp__schema_validate(e->input_schema, args, msg, sizeof msg);
+    int rc = mcp__schema_validate_compiled(e->input_compiled, args, msg, sizeof msg);
     if (rc == MCP_EINVAL) {
         mcp_call_error(&req->call, "Invalid arguments for %s: %s", name, msg);
         rc = tool_result(req, e, 0);

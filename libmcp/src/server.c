@@ -40,13 +40,19 @@ struct mcp_server *mcp_server_new(const char *name, const char *version)
     return srv;
 }
 
+static void entry_release(struct mcp__entry *e)
+{
+    mcp__free(e->name);
+    mcp__free(e->scope);
+    mcp__schema_free(e->input_compiled);
+    mcp__schema_free(e->output_compiled);
+    cJSON_Delete(e->def);
+}
+
 static void table_release(struct mcp__table *t)
 {
-    for (size_t i = 0; i < t->len; i++) {
-        mcp__free(t->items[i].name);
-        mcp__free(t->items[i].scope);
-        cJSON_Delete(t->items[i].def);
-    }
+    for (size_t i = 0; i < t->len; i++)
+        entry_release(&t->items[i]);
     mcp__free(t->items);
 }
 
@@ -127,21 +133,23 @@ static bool valid_tool_name(const char *name)
     return true;
 }
 
-static bool schema_ok(const cJSON *schema, const char *what, const char *name)
+/* Checks a tool's schema and compiles it once: the tables freeze before serving, so every
+ * call validates against the same compiled form. */
+static int compile_schema(const cJSON *schema, const char *what, const char *name,
+                          struct mcp__schema **out)
 {
     char msg[256];
     if (!cJSON_IsObject(schema))
-        return false;
+        return MCP_EINVAL;
     const char *type = mcp__json_str(schema, "type");
     if (!type || strcmp(type, "object") != 0) {
         fprintf(stderr, "libmcp: %s of '%s' must have \"type\": \"object\"\n", what, name);
-        return false;
+        return MCP_EINVAL;
     }
-    if (mcp__schema_check(schema, msg, sizeof msg)) {
+    int rc = mcp__schema_compile(schema, msg, sizeof msg, out);
+    if (rc == MCP_EINVAL)
         fprintf(stderr, "libmcp: %s of '%s': %s\n", what, name, msg);
-        return false;
-    }
-    return true;
+    return rc;
 }
 
 /* Parses a definition, checks it, and appends it to `table`. */
@@ -224,14 +232,17 @@ int mcp_server_add_tool(struct mcp_server *srv, const char *tool_json, mcp_tool_
         return rc;
     const cJSON *in = mcp__json_get(e->def, "inputSchema");
     const cJSON *out = mcp__json_get(e->def, "outputSchema");
-    if (!valid_tool_name(e->name) || !mcp__json_str(e->def, "description") ||
-        !schema_ok(in, "inputSchema", e->name) ||
-        (out && !schema_ok(out, "outputSchema", e->name)) ||
-        !task_support_of(e->def, e->name, &e->task_support)) {
+    rc = MCP_EINVAL;
+    if (valid_tool_name(e->name) && mcp__json_str(e->def, "description"))
+        rc = compile_schema(in, "inputSchema", e->name, &e->input_compiled);
+    if (!rc && out)
+        rc = compile_schema(out, "outputSchema", e->name, &e->output_compiled);
+    if (!rc && !task_support_of(e->def, e->name, &e->task_support))
+        rc = MCP_EINVAL;
+    if (rc) {
         srv->tools.len--;
-        mcp__free(e->name);
-        cJSON_Delete(e->def);
-        return MCP_EINVAL;
+        entry_release(e);
+        return rc;
     }
     e->input_schema = in;
     e->output_schema = out;
@@ -291,12 +302,8 @@ int mcp_server_add_manifest_tools(struct mcp_server *srv, const char *manifest_j
         mcp__free(json);
     }
     if (rc) { /* all or nothing */
-        while (srv->tools.len > first) {
-            struct mcp__entry *e = &srv->tools.items[--srv->tools.len];
-            mcp__free(e->name);
-            mcp__free(e->scope);
-            cJSON_Delete(e->def);
-        }
+        while (srv->tools.len > first)
+            entry_release(&srv->tools.items[--srv->tools.len]);
     }
     cJSON_Delete(manifest);
     return rc;
@@ -311,8 +318,7 @@ int mcp_server_add_resource(struct mcp_server *srv, const char *resource_json, m
     int rc = add_entry(srv, &srv->resources, resource_json, "uri", f, ud, &e);
     if (!rc && !mcp__json_str(e->def, "name")) {
         srv->resources.len--;
-        mcp__free(e->name);
-        cJSON_Delete(e->def);
+        entry_release(e);
         return MCP_EINVAL;
     }
     return rc;
@@ -327,8 +333,7 @@ int mcp_server_add_resource_template(struct mcp_server *srv, const char *templat
     int rc = add_entry(srv, &srv->templates, template_json, "uriTemplate", f, ud, &e);
     if (!rc && !mcp__json_str(e->def, "name")) {
         srv->templates.len--;
-        mcp__free(e->name);
-        cJSON_Delete(e->def);
+        entry_release(e);
         return MCP_EINVAL;
     }
     return rc;

@@ -13,12 +13,17 @@
 #include "policy_int.h"
 #include "tasks_int.h"
 
+struct mcp__schema;
+
 /* One tool, prompt, resource or resource template. */
 struct mcp__entry {
     char *name;                 /* tool/prompt name, resource URI, or URI template */
     cJSON *def;                 /* the definition as given (owned) */
     const cJSON *input_schema;  /* tools: borrowed from def */
     const cJSON *output_schema; /* tools: borrowed from def, or NULL */
+    /* tools: the schemas compiled once for validation (owned; output_compiled may be NULL) */
+    struct mcp__schema *input_compiled;
+    struct mcp__schema *output_compiled;
     union {
         mcp_tool_fn tool;
         mcp_prompt_fn prompt;

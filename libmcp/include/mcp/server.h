@@ -52,7 +52,8 @@ int mcp_server_set_info(struct mcp_server *srv, const char *title, const char *i
  * `inputSchema` are required; `title`, `outputSchema`, `annotations`, `icons`, `_meta` are
  * kept verbatim and shaped per protocol revision when listed. Returns MCP_EINVAL for a
  * malformed definition or an inputSchema using keywords the validator does not know,
- * MCP_EEXIST for a duplicate name. Tools are listed in the order added. */
+ * MCP_EEXIST for a duplicate name, MCP_ENOMEM. The schemas are compiled here, once, for the
+ * validation of every call. Tools are listed in the order added. */
 int mcp_server_add_tool(struct mcp_server *srv, const char *tool_json, mcp_tool_fn fn, void *ud);
 
 /* Binds a tool named in a capability manifest to its handler. */
