@@ -72,16 +72,18 @@ struct stdio_transport {
     pthread_cond_t count_zero;
 
     /* Two threads share the input: one reads and serves what it reads, the other stands by
-     * (serve(), stand_by()). The reader's side of this costs no lock and no clock: it marks
-     * the input free and counts the request; the stand-by sees from the count whether the same
-     * request is still being served a look later. */
+     * (serve(), stand_by()). The reader's side of this costs no lock and no clock: `busy`
+     * goes up by one when it begins serving a request under watch (odd: the input may be
+     * taken) and by one more when the request ends, and whoever moves it from odd to even,
+     * the reader at the end or the stand-by taking over, does so by a compare-and-swap
+     * from the exact value, so exactly one of them does. The stand-by takes the input when
+     * it sees the same odd value at two looks a full period apart. */
     pthread_mutex_t role_lock;
     pthread_cond_t role_cond;   /* CLOCK_MONOTONIC */
     atomic_bool standing_by;    /* a thread stands by */
     atomic_bool standby_asleep; /* ... without a timer: the reader wakes it (under role_lock) */
-    atomic_bool input_free;     /* the reader is serving a request: the input may be taken */
-    atomic_ulong served;        /* requests the reader began serving while watched */
-    atomic_bool finished;       /* the input ended: both threads leave */
+    atomic_ulong busy;
+    atomic_bool finished; /* the input ended: both threads leave */
     struct input in;
 };
 
@@ -358,43 +360,42 @@ static void end_input(struct stdio_transport *t)
 }
 
 /* The stand-by's duty: returns true once it has taken the input over from a reader busy with
- * one request since its last look, false when serving is over. While requests come it looks
+ * the same request at two looks a full period apart, false when serving is over. While requests come it looks
  * every TAKEOVER_MS instead of being woken for each; after IDLE_LOOKS without one it sleeps
  * until the reader wakes it. */
 static bool stand_by(struct stdio_transport *t)
 {
-    bool took = false, was_free = false;
-    unsigned long was_served = 0;
+    bool took = false, seen_valid = false; /* seen: `busy` a full period ago */
+    unsigned long seen = 0;
     unsigned quiet = 0;
     pthread_mutex_lock(&t->role_lock);
     atomic_store(&t->standing_by, true);
     while (!atomic_load(&t->finished)) {
-        bool free_now = atomic_load(&t->input_free);
-        unsigned long served = atomic_load(&t->served);
-        if (free_now && was_free && served == was_served) {
-            bool expected = true; /* the reader may be taking it back this very moment */
-            if (atomic_compare_exchange_strong(&t->input_free, &expected, false)) {
-                took = true;
-                break;
-            }
+        unsigned long now = atomic_load(&t->busy);
+        bool same = seen_valid && now == seen;
+        quiet = same && !(now & 1) ? quiet + 1 : 0;
+        seen = now;
+        /* If the reader ends that request meanwhile, busy has moved on and this fails. */
+        if (same && (now & 1) && atomic_compare_exchange_strong(&t->busy, &now, now + 1)) {
+            took = true;
+            break;
         }
-        quiet = served == was_served && !free_now ? quiet + 1 : 0;
-        was_free = free_now;
-        was_served = served;
         if (quiet < IDLE_LOOKS) {
             struct timespec ts = mcp__deadline_after(TAKEOVER_MS);
-            pthread_cond_timedwait(&t->role_cond, &t->role_lock, &ts);
+            /* Woken early (the reader's signal, a spurious wake-up), this look is no period
+             * after the next one: start over. */
+            seen_valid = pthread_cond_timedwait(&t->role_cond, &t->role_lock, &ts) == ETIMEDOUT;
             continue;
         }
-        /* The reader marks the input free, then looks whether we sleep; we say we sleep, then
-         * look whether it is free: one of the two sees the other (both sequentially
-         * consistent), and the reader signals under role_lock, which we hold until we wait. */
+        /* The reader makes busy odd, then looks whether we sleep; we say we sleep, then look
+         * whether busy is odd: one of the two sees the other (both sequentially consistent),
+         * and the reader signals under role_lock, which we hold until we wait. */
         atomic_store(&t->standby_asleep, true);
-        if (!atomic_load(&t->input_free))
+        if (!(atomic_load(&t->busy) & 1))
             pthread_cond_wait(&t->role_cond, &t->role_lock);
         atomic_store(&t->standby_asleep, false);
         quiet = 0;
-        was_free = false;
+        seen_valid = false;
     }
     atomic_store(&t->standing_by, false);
     pthread_mutex_unlock(&t->role_lock);
@@ -433,16 +434,17 @@ static void serve(struct stdio_transport *t, bool reading)
             submit(t, msg, batch);
             continue;
         }
-        atomic_fetch_add(&t->served, 1);
-        atomic_store(&t->input_free, true);
+        /* Even while we hold the input: only we make it odd, only an odd value is taken. */
+        unsigned long serving = atomic_load(&t->busy) + 1;
+        atomic_store(&t->busy, serving);
         if (atomic_load(&t->standby_asleep)) {
             pthread_mutex_lock(&t->role_lock);
             pthread_cond_signal(&t->role_cond);
             pthread_mutex_unlock(&t->role_lock);
         }
         serve_counted(t, msg, batch);
-        bool expected = true; /* nobody took the input over meanwhile */
-        reading = atomic_compare_exchange_strong(&t->input_free, &expected, false);
+        /* Fails when the stand-by took the input over meanwhile. */
+        reading = atomic_compare_exchange_strong(&t->busy, &serving, serving + 1);
         if (atomic_load(&t->finished))
             return;
     }
@@ -474,8 +476,7 @@ int mcp_server_serve_stdio(struct mcp_server *srv, int in_fd, int out_fd)
     atomic_init(&t.in_flight, 0);
     atomic_init(&t.standing_by, false);
     atomic_init(&t.standby_asleep, false);
-    atomic_init(&t.input_free, false);
-    atomic_init(&t.served, 0);
+    atomic_init(&t.busy, 0);
     atomic_init(&t.finished, false);
     pthread_mutex_init(&t.write_lock, NULL);
     pthread_mutex_init(&t.count_lock, NULL);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The stdio transport's threads, against the fixture: the thread that reads serves what it
 # reads, and a second one takes the input over when a call runs long. Checks that a long call
-# neither holds up other requests nor becomes deaf to its cancellation, and that the answer to
-# an ask still reaches a call that waits for it. Last, that a stdio server starts without
+# neither holds up other requests nor becomes deaf to its cancellation (also after an idle
+# second, when the stand-by sleeps), and that the answer to an ask still reaches a call that
+# waits for it. Last, that a stdio server starts without
 # libcrypto and libmicrohttpd and loads libcrypto when a call first needs it, and that answers
 # held to leave together are not held behind a long call.
 #
@@ -66,6 +67,18 @@ else
     not_ok "no elicitation/create within 5 s"
 fi
 
+# 4. After a second without requests the stand-by sleeps until the reader wakes it: a long
+# call then still has the input taken over, and a ping behind it is answered.
+sleep 1.5
+send "$(slow 8 20000)"
+send '{"jsonrpc":"2.0","id":9,"method":"ping"}'
+if expect '*"id":9,"result"*' 3; then
+    ok "after an idle second, a ping behind a 20 s call is answered while the call runs"
+else
+    not_ok "after an idle second, a ping behind a 20 s call was not answered within 3 s"
+fi
+send '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":8}}'
+
 # End of input: the server drains, exits, and its audit log says how the calls ended.
 exec {SRV[1]}>&-
 wait "$SRV_PID" && ok "the server exits with 0 at the end of input" ||
@@ -85,7 +98,7 @@ for id in 1 3; do
     esac
 done
 
-# 4. Libraries: a stdio server maps neither libcrypto nor libmicrohttpd (a third of its cold
+# 5. Libraries: a stdio server maps neither libcrypto nor libmicrohttpd (a third of its cold
 # start went to mapping them), and loads libcrypto when a call first needs it (base64).
 coproc LIB { exec "$FIXTURE" 2>"$work/stderr"; }
 to=${LIB[1]} from=${LIB[0]}
@@ -109,7 +122,7 @@ else
     not_ok "initialize was not answered (libraries)" "$(cat "$work/stderr")"
 fi
 
-# 5. Answers to pipelined requests may wait to leave together, but not behind a long call:
+# 6. Answers to pipelined requests may wait to leave together, but not behind a long call:
 # a ping, a 20 s call and a notification in one write, the ping's answer within 2 s.
 send "$(printf '%s\n%s\n%s' '{"jsonrpc":"2.0","id":6,"method":"ping"}' "$(slow 7 20000)" \
     '{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":999}}')"
