@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The drive connector's tests: the same cases (drive.mjs, through the TypeScript client) on
 # the local backend over stdio and HTTP, and on the WebDAV backend against a real Apache
-# mod_dav that apache.sh starts on 127.0.0.1; then the libraries a local drive maps, crash
-# safety of writes, read-only mode, profiles, a WebDAV server that fails or hangs, and the
-# generic conformance scenarios.
+# mod_dav that apache.sh starts on 127.0.0.1; then the libraries a local drive maps, a
+# library that cannot be used, crash safety of writes, read-only mode, profiles, a WebDAV
+# server that fails or hangs, and the generic conformance scenarios.
 #
 #   tests/drive/run.sh BUILD
 set -uo pipefail
@@ -101,6 +101,36 @@ else
 fi
 exec {libs_to}>&-
 wait "$libs_pid" || not_ok "the --root drive exited with $?" "$(cat "$work/libs.err")"
+
+# A library that is there but is not the one mcp-drive was built for (here: empty libraries
+# of the same names, found first through LD_LIBRARY_PATH) is a clean error, not a crash: a
+# WebDAV drive is refused at start, and a local drive fails only the document read.
+mkdir -p "$work/stubs"
+for soname in libcurl.so.4 libxml2.so.2; do
+    cc -shared -fPIC -Wl,-soname,$soname -o "$work/stubs/$soname" -x c /dev/null ||
+        not_ok "could not build a stub $soname"
+done
+LD_LIBRARY_PATH=$work/stubs "$DRIVE" --webdav-url http://127.0.0.1:1/ </dev/null \
+    >"$work/stub.out" 2>"$work/stub.err"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'libcurl.so.4 lacks' "$work/stub.err"; then
+    ok "without a usable libcurl, --webdav-url is refused at start (exit $rc)"
+else
+    not_ok "--webdav-url with a stub libcurl: exit $rc, $(head -c 300 "$work/stub.err")"
+fi
+echo plain >"$work/libs/Files/docs/plain.txt"
+out=$(printf '%s\n%s\n%s\n%s\n' "$INIT" '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+    '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"Files/docs/letter.docx"}}}' \
+    '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"Files/docs/plain.txt"}}}' |
+    LD_LIBRARY_PATH=$work/stubs "$DRIVE" --root "$work/libs/Files" 2>&1)
+case "$out" in
+*'"id":1,"result"'*'libxml2.so.2 lacks'*'"isError":true'*) ok "without a usable libxml2, a document read fails with the reason" ;;
+*) not_ok "a docx read with a stub libxml2: ${out:0:400}" ;;
+esac
+case "$out" in
+*'"id":2,"result"'*'"text":"plain\n"'*) ok "... and the next plain read in the same session works" ;;
+*) not_ok "a plain read after the failed document read: ${out:0:400}" ;;
+esac
 
 F=$work/profiled/Files # fresh: the case runs above wrote into local/
 mkdir -p "$F/docs" "$F/private"
