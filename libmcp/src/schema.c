@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1027,16 +1028,45 @@ static const cJSON *resolve_ref(const cJSON *root, const char *ref)
 }
 
 /* --- The compiled schema: what validation would otherwise find out again on every call.
- * Built by mcp__schema_compile and only read afterwards, so threads share it without a lock. */
+ * Built by mcp__schema_compile and only read afterwards, so threads share it without a lock;
+ * the one exception is each kept pattern's `busy` flag (match_pattern). */
 
 /* A pattern of the schema: the value of "pattern", or one key of "patternProperties". */
 struct pattern {
     regex_t re;          /* when compiled */
-    const char *source;  /* the ECMA-262 pattern, for messages */
+    const char *source;  /* the ECMA-262 pattern, for messages and copies (match_pattern) */
     const cJSON *schema; /* patternProperties: the key's subschema */
     bool compiled;
-    char why[128]; /* otherwise: why libmcp cannot use it (told when validation meets it) */
+    atomic_bool busy; /* a call is matching with `re` (the one thing validation writes) */
+    char why[128];    /* otherwise: why libmcp cannot use it (told when validation meets it) */
 };
+
+/* Strings longer than this are matched with a copy of the pattern compiled for the call. */
+#define SHARED_MATCH_MAX 256
+
+/* Matches `s` against a compiled pattern: with its kept regex_t when no other call is using
+ * it and `s` is short, otherwise with a copy compiled for this match, as every match was
+ * before patterns were kept. glibc's regexec locks a regex_t while it runs and keeps in it the
+ * matcher states it builds, so a single shared copy would make calls to one tool wait for each
+ * other, and would hold what a long string made it build for as long as the tool exists.
+ * Returns 0 with *hit set, or MCP_ENOMEM. */
+static int match_pattern(struct pattern *p, const char *s, bool *hit)
+{
+    bool shared =
+        strnlen(s, SHARED_MATCH_MAX + 1) <= SHARED_MATCH_MAX && !atomic_exchange(&p->busy, true);
+    if (shared) {
+        int rc = match(&p->re, s, hit);
+        atomic_store(&p->busy, false);
+        return rc;
+    }
+    regex_t copy;
+    char why[sizeof p->why];
+    if (compile_pattern(p->source, &copy, why, sizeof why))
+        return MCP_ENOMEM; /* it compiled once, so only memory can be short */
+    int rc = match(&copy, s, hit);
+    regfree(&copy);
+    return rc;
+}
 
 /* One schema object of the document. */
 struct node {
@@ -1389,7 +1419,7 @@ static int v_pattern_properties(struct validation *v, const struct at *at, const
     cJSON_ArrayForEach (m, at->inst) {
         for (size_t i = 0; i < n->nprops && !rc; i++) {
             bool hit;
-            rc = match(&n->props[i].re, m->string, &hit);
+            rc = match_pattern(&n->props[i], m->string, &hit);
             if (!rc && hit)
                 rc = descend_key(v, at, n->props[i].schema, m->string, m);
         }
@@ -1412,7 +1442,7 @@ static int v_additional_properties(struct validation *v, const struct at *at, co
     cJSON_ArrayForEach (m, at->inst) {
         bool hit = cJSON_IsObject(props) && cJSON_GetObjectItemCaseSensitive(props, m->string);
         for (size_t i = 0; i < n->nprops && !hit && !rc; i++)
-            rc = match(&n->props[i].re, m->string, &hit);
+            rc = match_pattern(&n->props[i], m->string, &hit);
         if (rc)
             break;
         if (hit)
@@ -1748,7 +1778,7 @@ static int v_max_length(struct validation *v, const struct at *at, const cJSON *
 
 static int v_pattern(struct validation *v, const struct at *at, const cJSON *arg)
 {
-    const struct pattern *p = at->node->pattern; /* compiled when arg is a string */
+    struct pattern *p = at->node->pattern; /* compiled when arg is a string */
     bool hit;
     if (!cJSON_IsString(at->inst) || !cJSON_IsString(arg))
         return 0;
@@ -1757,7 +1787,7 @@ static int v_pattern(struct validation *v, const struct at *at, const cJSON *arg
         out_addf(&v->msg, "the schema's pattern %s cannot be used: %s", arg->valuestring, p->why);
         return ABORT;
     }
-    int rc = match(&p->re, at->inst->valuestring, &hit);
+    int rc = match_pattern(p, at->inst->valuestring, &hit);
     if (rc || hit)
         return rc;
     return fail(v, "must match the pattern %s (pattern)", arg->valuestring);
@@ -2110,12 +2140,12 @@ static int add_arg(struct mcp__schema *s, const cJSON *arg)
     return 0;
 }
 
-/* Compiles a pattern once, for validation only to match. glibc's regexec locks the compiled
- * pattern while it runs (MT-Safe in its manual), so threads can share it. */
+/* Compiles a pattern once, for validation to match with (match_pattern). */
 static int add_pattern(struct pattern *p, const char *source, const cJSON *schema)
 {
     p->source = source;
     p->schema = schema;
+    atomic_init(&p->busy, false);
     int rc = compile_pattern(source, &p->re, p->why, sizeof p->why);
     p->compiled = rc == 0;
     return rc == MCP_EINVAL ? 0 : rc; /* told only if validation meets it */

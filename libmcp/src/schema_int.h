@@ -14,8 +14,10 @@
  *
  * A tool's schemas never change once it is added, so they are compiled then
  * (mcp__schema_compile): every schema object's keywords and their values, each $ref's target
- * and each pattern's regex_t, found once rather than on every call. The compiled form is only
- * read afterwards; any number of threads may validate against it at once.
+ * and each pattern's regex_t, found once rather than on every call. Any number of threads may
+ * validate against it at once: a kept regex_t serves one match at a time and strings of up to
+ * 256 bytes, and any other match compiles its own copy (glibc's regexec locks a regex_t, and
+ * keeps in it the states a string made it build).
  *
  * No function here keeps state between calls; all are safe to call from any thread. */
 #ifndef MCP_SCHEMA_INT_H

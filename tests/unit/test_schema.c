@@ -836,6 +836,17 @@ static const char *const compiled_instances[] = {
 
 /* One compiled schema validates as the schema does one-off, call after call: nothing of one
  * validation stays behind for the next. */
+/* {"id": "a" + 300 digits + tail}: longer than the strings the kept pattern serves. */
+static cJSON *long_id(const char *tail)
+{
+    char id[512] = "a";
+    memset(id + 1, '7', 300);
+    snprintf(id + 301, sizeof id - 301, "%s", tail);
+    cJSON *inst = cJSON_CreateObject();
+    cJSON_AddStringToObject(inst, "id", id);
+    return inst;
+}
+
 static void test_compiled(void)
 {
     cJSON *schema = parse(compiled_schema);
@@ -862,6 +873,14 @@ static void test_compiled(void)
     CHECK_INT(mcp__schema_validate_compiled(s, NULL, msg, sizeof msg), MCP_EINVAL);
     CHECK_STR(msg, "arguments are missing");
     CHECK_INT(mcp__schema_validate_compiled(NULL, inst, msg, sizeof msg), 0);
+    cJSON_Delete(inst);
+    /* Long strings are matched with a copy of the pattern: the same answers. */
+    inst = long_id("");
+    CHECK_INT(mcp__schema_validate_compiled(s, inst, msg, sizeof msg), 0);
+    cJSON_Delete(inst);
+    inst = long_id("x");
+    CHECK_INT(mcp__schema_validate_compiled(s, inst, msg, sizeof msg), MCP_EINVAL);
+    CHECK_STR(msg, "argument 'id' must match the pattern ^[a-z]\\d+$ (pattern)");
     cJSON_Delete(inst);
     mcp__schema_free(s);
     mcp__schema_free(NULL);
@@ -923,7 +942,7 @@ static void test_unchecked(void)
 
 struct worker {
     const struct mcp__schema *s;
-    cJSON *good, *bad;
+    cJSON *good, *bad, *long_good, *long_bad; /* long: matched with a copy of the pattern */
     int failures;
 };
 
@@ -936,6 +955,10 @@ static void *validate_many(void *arg)
             w->failures++;
         if (mcp__schema_validate_compiled(w->s, w->bad, out, sizeof out) != MCP_EINVAL ||
             strcmp(out, "argument 'y1' must be a number, not a string (type)") != 0)
+            w->failures++;
+        if (i % 16 == 0 &&
+            (mcp__schema_validate_compiled(w->s, w->long_good, out, sizeof out) ||
+             mcp__schema_validate_compiled(w->s, w->long_bad, out, sizeof out) != MCP_EINVAL))
             w->failures++;
     }
     return NULL;
@@ -952,6 +975,8 @@ static void test_threads(void)
         w[i].s = s;
         w[i].good = parse(compiled_instances[1]);
         w[i].bad = parse("{\"id\":\"a1\",\"tags\":[\"t\"],\"x-b\":\"c\",\"y1\":\"s\"}");
+        w[i].long_good = long_id("");
+        w[i].long_bad = long_id("x");
         w[i].failures = 0;
         CHECK_INT(pthread_create(&t[i], NULL, validate_many, &w[i]), 0);
     }
@@ -960,6 +985,8 @@ static void test_threads(void)
         CHECK_INT(w[i].failures, 0);
         cJSON_Delete(w[i].good);
         cJSON_Delete(w[i].bad);
+        cJSON_Delete(w[i].long_good);
+        cJSON_Delete(w[i].long_bad);
     }
     mcp__schema_free(s);
     cJSON_Delete(schema);
