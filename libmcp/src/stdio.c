@@ -360,9 +360,9 @@ static void end_input(struct stdio_transport *t)
 }
 
 /* The stand-by's duty: returns true once it has taken the input over from a reader busy with
- * the same request at two looks a full period apart, false when serving is over. While requests come it looks
- * every TAKEOVER_MS instead of being woken for each; after IDLE_LOOKS without one it sleeps
- * until the reader wakes it. */
+ * the same request at two looks a full period apart, false when serving is over. While
+ * requests come it looks every TAKEOVER_MS instead of being woken for each; after IDLE_LOOKS
+ * without one it sleeps until the reader wakes it. */
 static bool stand_by(struct stdio_transport *t)
 {
     bool took = false, seen_valid = false; /* seen: `busy` a full period ago */
