@@ -361,6 +361,10 @@ const known = {
     },
     test_tool_with_progress: {
         progress: true,
+        // At least one of the three, not all: the SDK clients run a progress handler a
+        // microtask after reading the notification but settle a response at once, so a last
+        // progress read together with the response is dropped as for an "unknown token" (the
+        // "# client error" line some runs print). The order on the wire is right.
         check: (r, ctx) => {
             assert(ctx.progress.length >= 1, 'no progress notification arrived');
             for (let i = 1; i < ctx.progress.length; i++)
