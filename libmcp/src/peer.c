@@ -102,17 +102,13 @@ static struct mcp__inflight *find_inflight(struct mcp__peer *peer, const cJSON *
 
 static struct mcp__inflight *add_inflight(struct mcp__peer *peer, const cJSON *id)
 {
-    /* Not calloc: one of these comes and goes per request, and alloc.c caches small blocks
-     * only for mcp__malloc. */
-    struct mcp__inflight *s = mcp__malloc(sizeof(*s));
-    if (!s)
-        return NULL;
-    *s = (struct mcp__inflight){.id = cJSON_Duplicate(id, true), .next = peer->inflight};
-    if (!s->id) {
+    struct mcp__inflight *s = mcp__calloc(1, sizeof(*s));
+    if (!s || !(s->id = cJSON_Duplicate(id, true))) {
         mcp__free(s);
         return NULL;
     }
     atomic_init(&s->cancelled, false);
+    s->next = peer->inflight;
     peer->inflight = s;
     return s;
 }

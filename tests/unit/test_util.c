@@ -50,6 +50,20 @@ static void test_alloc(void)
 #endif
     memset(d, 'x', usable + 1);
     mcp__free(d);
+    /* mcp__calloc takes from the cache too, and zeroes what it takes. */
+    unsigned char *e = mcp__malloc(40);
+    memset(e, 0xff, 40);
+    mcp__free(e);
+    unsigned char *z = mcp__calloc(5, 8);
+#ifdef MCP__SMALL_CACHE
+    CHECK(z == e);
+#endif
+    bool zeroed = z != NULL;
+    for (int i = 0; zeroed && i < 40; i++)
+        zeroed = z[i] == 0;
+    CHECK(zeroed);
+    mcp__free(z);
+    CHECK(mcp__calloc(SIZE_MAX / 2, 4) == NULL); /* nmemb * size overflows */
     mcp__alloc_fail_at(1);
     CHECK(mcp__malloc(24) == NULL); /* a cached block does not dodge an injected failure */
     mcp__alloc_fail_at(0);
